@@ -1,0 +1,57 @@
+"""tfcourse: a TensorFlow 1 deep-learning course on Keras 3 / TensorFlow 2.
+
+The package brings the course's TF1 programs back to life (``tfcourse.compat``),
+puts their modern Keras counterparts beside them, and offers the course's
+algorithms as Keras components: optimizers, initializers, layers, schedules.
+
+Importing ``tfcourse`` is cheap: TensorFlow and Keras are imported only when a
+submodule that needs them is first used (``tfcourse.optimizers``,
+``tfcourse.data.load`` ...).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# Public submodules, loaded on first attribute access.
+_SUBMODULES = (
+    "compat",
+    "data",
+    "initializers",
+    "labs",
+    "layers",
+    "models",
+    "monitoring",
+    "optimizers",
+    "schedules",
+    "training",
+    "tuning",
+    "viz",
+)
+
+# Public functions that live in a submodule: name -> module.
+_FUNCTIONS = {
+    "ewa": "tfcourse.ewa",
+    "set_seed": "tfcourse.seeding",
+}
+
+__all__ = ["__version__", *_SUBMODULES, *_FUNCTIONS]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        module = importlib.import_module(f"tfcourse.{name}")
+        globals()[name] = module
+        return module
+    if name in _FUNCTIONS:
+        value = getattr(importlib.import_module(_FUNCTIONS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'tfcourse' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

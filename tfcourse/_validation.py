@@ -1,0 +1,165 @@
+"""Argument checks shared by every public constructor and command.
+
+This is the only place error messages are worded, so every message has the
+same shape: the argument in backticks, the allowed range in interval notation,
+and the value received with ``repr``, plus a hint where a common mistake is
+likely::
+
+    ValueError: `beta_1` must be in [0.0, 1.0). Received: beta_1=1.5
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, Iterable
+
+
+class TfcourseError(Exception):
+    """Base class of the errors tfcourse raises on purpose.
+
+    Subclasses also derive from the matching built-in (``ValueError``,
+    ``FileNotFoundError``...), so ``except ValueError`` keeps working.
+    """
+
+
+class DatasetNotFoundError(TfcourseError, FileNotFoundError):
+    """No copy of a dataset could be found or downloaded."""
+
+
+class DataFileError(TfcourseError, ValueError):
+    """A data file exists but is truncated or not in the expected format."""
+
+
+def _interval(low: float, high: float, low_open: bool, high_open: bool) -> str:
+    left = "(" if low_open else "["
+    right = ")" if high_open else "]"
+    low_text = "-inf" if low == -math.inf else repr(float(low))
+    high_text = "inf" if high == math.inf else repr(float(high))
+    return f"{left}{low_text}, {high_text}{right}"
+
+
+def _with_hint(message: str, hint: str | None) -> str:
+    return f"{message}. {hint}" if hint else message
+
+
+def check_number(name: str, value: Any) -> float:
+    """Return ``value`` as a float, or raise ``TypeError`` naming ``name``.
+
+    Python ints and NumPy scalars are accepted (``momentum=0`` is fine);
+    ``bool`` and strings are not.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"`{name}` must be a number. Received: {name}={value!r} "
+            f"of type {type(value).__name__}"
+        )
+    number = float(value)
+    if math.isnan(number):
+        raise ValueError(f"`{name}` must not be NaN. Received: {name}={value!r}")
+    return number
+
+
+def check_range(
+    name: str,
+    value: Any,
+    low: float = -math.inf,
+    high: float = math.inf,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+    hint: str | None = None,
+) -> float:
+    """Return ``value`` as a float if it lies in the interval, else raise.
+
+    ``low_open``/``high_open`` exclude the end points. The message names the
+    argument, the interval and the value received.
+    """
+    number = check_number(name, value)
+    too_low = number <= low if low_open else number < low
+    too_high = number >= high if high_open else number > high
+    if too_low or too_high:
+        interval = _interval(low, high, low_open, high_open)
+        raise ValueError(
+            _with_hint(
+                f"`{name}` must be in {interval}. Received: {name}={value!r}", hint
+            )
+        )
+    return number
+
+
+def check_positive(name: str, value: Any, hint: str | None = None) -> float:
+    """Return ``value`` as a float if it is > 0."""
+    return check_range(name, value, 0.0, math.inf, low_open=True, hint=hint)
+
+
+def check_non_negative(name: str, value: Any, hint: str | None = None) -> float:
+    """Return ``value`` as a float if it is >= 0."""
+    return check_range(name, value, 0.0, math.inf, hint=hint)
+
+
+def check_unit_interval(name: str, value: Any, hint: str | None = None) -> float:
+    """Return ``value`` as a float if it is in [0, 1) (betas, rho, momentum)."""
+    return check_range(name, value, 0.0, 1.0, high_open=True, hint=hint)
+
+
+def check_int(
+    name: str,
+    value: Any,
+    low: int | None = None,
+    high: int | None = None,
+    hint: str | None = None,
+) -> int:
+    """Return ``value`` as an int in [low, high], else raise.
+
+    Floats are refused (``batch_size=32.5`` is a mistake, not a request to
+    round), but NumPy integers are accepted.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"`{name}` must be an integer. Received: {name}={value!r} "
+            f"of type {type(value).__name__}"
+        )
+    number = int(value)
+    if (low is not None and number < low) or (high is not None and number > high):
+        interval = _interval(
+            -math.inf if low is None else low, math.inf if high is None else high,
+            low is None, high is None,
+        ).replace(".0", "")
+        raise ValueError(
+            _with_hint(
+                f"`{name}` must be an integer in {interval}. Received: {name}={value!r}",
+                hint,
+            )
+        )
+    return number
+
+
+def check_choice(name: str, value: Any, choices: Iterable[str]) -> str:
+    """Return ``value`` if it is one of ``choices``, else list them."""
+    choices = list(choices)
+    if not isinstance(value, str):
+        raise TypeError(
+            f"`{name}` must be a string, one of {choices}. Received: {name}={value!r} "
+            f"of type {type(value).__name__}"
+        )
+    if value not in choices:
+        raise ValueError(f"`{name}` must be one of {choices}. Received: {name}={value!r}")
+    return value
+
+
+def reject_legacy_keywords(
+    owner: str, kwargs: dict[str, Any], replacements: dict[str, str]
+) -> None:
+    """Raise for keywords that older APIs took and this one does not.
+
+    ``replacements`` maps a legacy keyword to a sentence saying what to use
+    instead. Keras warns and ignores ``decay=``; tfcourse refuses it so that
+    a TF1 habit never changes a result silently.
+    """
+    for keyword, replacement in replacements.items():
+        if keyword in kwargs:
+            raise ValueError(
+                f"{owner} does not accept `{keyword}` (a legacy keyword). "
+                f"{replacement} Received: {keyword}={kwargs[keyword]!r}"
+            )
