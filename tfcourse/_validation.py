@@ -163,3 +163,46 @@ def reject_legacy_keywords(
                 f"{owner} does not accept `{keyword}` (a legacy keyword). "
                 f"{replacement} Received: {keyword}={kwargs[keyword]!r}"
             )
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """Return ``value`` if it is a bool (NumPy bools included), else raise ``TypeError``."""
+    if isinstance(value, bool) or type(value).__name__ in ("bool", "bool_"):
+        return bool(value)
+    raise TypeError(
+        f"`{name}` must be True or False. Received: {name}={value!r} "
+        f"of type {type(value).__name__}"
+    )
+
+
+def check_exactly_one(owner: str, values: dict[str, Any], hint: str | None = None) -> str:
+    """Return the one name in ``values`` whose value is not None, else raise.
+
+    ``Dropout(rate=0.5, keep_prob=0.5)`` and ``Dropout()`` both fail with a
+    message that lists the alternatives and what was received.
+    """
+    given = [name for name, value in values.items() if value is not None]
+    if len(given) != 1:
+        names = " or ".join(f"`{name}`" for name in values)
+        received = ", ".join(f"{name}={value!r}" for name, value in values.items())
+        raise ValueError(
+            _with_hint(f"{owner} needs exactly one of {names}. Received: {received}", hint)
+        )
+    return given[0]
+
+
+def check_allowed_with(
+    name: str, value: Any, other_name: str, other_value: Any, allowed: Iterable[Any]
+) -> Any:
+    """Return ``value`` if it is allowed together with ``other_name=other_value``.
+
+    For options whose valid values depend on another option, e.g. ``uniform``
+    depends on ``convention`` for initializers.
+    """
+    allowed = list(allowed)
+    if value not in allowed:
+        raise ValueError(
+            f"`{name}` must be one of {allowed} when {other_name}={other_value!r}. "
+            f"Received: {name}={value!r}"
+        )
+    return value
