@@ -210,5 +210,5 @@ def test_bad_arguments_raise_clear_errors():
         I.He("course", uniform=True)
     with pytest.raises(TypeError, match=r"`uniform` must be True or False. Received: uniform='yes'"):
         I.Xavier("keras", uniform="yes")
-    with pytest.raises(ValueError, match=r"`stddev` must be in \(0.0, inf\). Received: stddev=-1"):
+    with pytest.raises(ValueError, match=r"`stddev` must be in \(0.0, inf[)\]]. Received: stddev=-1"):
         I.RandomNormal(-1)
