@@ -206,3 +206,38 @@ def check_allowed_with(
             f"Received: {name}={value!r}"
         )
     return value
+
+
+def require_value(name: str, value: Any, context: str) -> None:
+    """Raise if a value with no default was left out (``value is None``).
+
+    ``context`` says where there is no default and why, e.g.
+    ``"under convention='tf1' (tf.compat.v1.train.MomentumOptimizer requires it)"``.
+    """
+    if value is None:
+        raise ValueError(
+            f"`{name}` has no default {context}; pass a value. Received: {name}={value!r}"
+        )
+
+
+def reject_inapplicable(name: str, value: Any, context: str) -> None:
+    """Raise if an option that does not exist in the chosen rule was given.
+
+    ``value is None`` means "not given" and passes. ``context`` says where the
+    option does not exist and why.
+    """
+    if value is not None:
+        raise ValueError(f"`{name}` does not apply {context}. Received: {name}={value!r}")
+
+
+def reject_keywords(owner: str, kwargs: dict[str, Any], reasons: dict[str, str]) -> None:
+    """Raise for keywords ``owner`` sets itself or does not take (not legacy ones).
+
+    ``reasons`` maps a keyword to a sentence saying why it is refused.
+    """
+    for keyword, reason in reasons.items():
+        if keyword in kwargs:
+            raise ValueError(
+                f"{owner} does not accept `{keyword}`: {reason} "
+                f"Received: {keyword}={kwargs[keyword]!r}"
+            )
