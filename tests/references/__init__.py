@@ -1,0 +1,1 @@
+"""Plain NumPy transcriptions of the course formulas, used as test oracles."""
