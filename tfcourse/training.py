@@ -1,0 +1,158 @@
+"""Batch, stochastic and mini-batch gradient descent as one helper (seeds 003, 004).
+
+Seed 003 (C2W2L01-L02): with m training examples and mini-batch size b,
+
+    b = m      batch gradient descent: one update per epoch
+    b = 1      stochastic gradient descent: m updates per epoch
+    1 < b < m  mini-batch gradient descent: ceil(m / b) updates per epoch
+               (the last mini-batch holds the m mod b examples left over)
+
+Seed 004's TF1 loop does the same by hand (``total_batch =
+int(num_examples / batch_size)``; it drops the remainder, which this helper
+does not). :func:`train` runs ``model.fit`` over a :class:`MiniBatches`
+sequence whose order is reshuffled every epoch from ``(seed, epoch)``, so a
+run is reproducible and a resumed run sees the same order as an
+uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import keras
+import numpy as np
+
+from tfcourse._validation import check_bool, check_int, reject_keywords
+
+__all__ = ["MiniBatches", "train", "updates_per_epoch"]
+
+_SET_BY_TRAIN = {
+    "batch_size": "pass it as train(batch_size=...), the mini-batch size b.",
+    "shuffle": "pass it as train(shuffle=...); train() shuffles from `seed` itself.",
+    "steps_per_epoch": "train() always takes ceil(m / batch_size) steps per epoch.",
+    "validation_split": "pass validation_data=(x_val, y_val) instead.",
+    "sample_weight": "train() does not take sample weights yet.",
+    "x": "pass the inputs as train(model, x, y, ...).",
+    "y": "pass the targets as train(model, x, y, ...).",
+}
+
+
+def updates_per_epoch(num_examples: int, batch_size: int) -> int:
+    """ceil(m / b): the number of gradient updates in one epoch."""
+    num_examples = check_int("num_examples", num_examples, low=1)
+    batch_size = check_int("batch_size", batch_size, low=1)
+    return math.ceil(num_examples / batch_size)
+
+
+class MiniBatches(keras.utils.PyDataset):
+    """The mini-batches X^{t}, Y^{t} of one epoch (seed 003's notation).
+
+    Epoch e uses the permutation drawn from ``numpy.random.default_rng((seed,
+    e))`` when ``shuffle`` is on, the original order otherwise. ``epoch`` is
+    advanced by Keras at the end of every epoch (``on_epoch_end``).
+    """
+
+    def __init__(self, x, y, batch_size: int, *, shuffle: bool = True, seed: int = 0,
+                 epoch: int = 0):
+        super().__init__()
+        self.x = x
+        self.y = y
+        self.num_examples = _num_examples(x)
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.seed = seed
+        self.epoch = epoch
+        self._order = self.order(epoch)
+
+    def order(self, epoch: int) -> np.ndarray:
+        """The example indices of epoch ``epoch``, in the order they are used."""
+        if not self.shuffle:
+            return np.arange(self.num_examples)
+        return np.random.default_rng((self.seed, epoch)).permutation(self.num_examples)
+
+    def __len__(self) -> int:
+        return math.ceil(self.num_examples / self.batch_size)
+
+    def __getitem__(self, index: int):
+        rows = self._order[index * self.batch_size:(index + 1) * self.batch_size]
+        return _take(self.x, rows), _take(self.y, rows)
+
+    def on_epoch_end(self) -> None:
+        self.epoch += 1
+        self._order = self.order(self.epoch)
+
+
+def _num_examples(data) -> int:
+    if isinstance(data, dict):
+        data = next(iter(data.values()))
+    if isinstance(data, (list, tuple)):
+        data = data[0]
+    return int(np.shape(data)[0])
+
+
+def _take(data, rows):
+    if isinstance(data, dict):
+        return {key: _take(value, rows) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return type(data)(_take(value, rows) for value in data)
+    return np.asarray(data)[rows]
+
+
+def train(
+    model: keras.Model,
+    x: Any,
+    y: Any,
+    *,
+    batch_size: int,
+    epochs: int = 1,
+    shuffle: bool = True,
+    seed: int = 0,
+    validation_data: Any = None,
+    callbacks: Any = None,
+    **fit_kwargs: Any,
+) -> keras.callbacks.History:
+    """Train a compiled model by (mini-)batch gradient descent; return the History.
+
+    ``batch_size=m`` (the number of examples) is batch gradient descent,
+    ``batch_size=1`` stochastic gradient descent, anything between is
+    mini-batch gradient descent (seed 003). Every epoch takes
+    ``ceil(m / batch_size)`` optimizer updates and sees every example once.
+
+    Args:
+        model: a compiled ``keras.Model``.
+        x, y: inputs and targets with the examples along axis 0 (arrays, or
+            dicts / lists of arrays for multi-input models).
+        batch_size: mini-batch size b, an integer in [1, m].
+        epochs: number of passes over the data, >= 1. Defaults to 1.
+        shuffle: reshuffle the examples every epoch. Defaults to True.
+        seed: seed of the shuffling (epoch e uses ``(seed, e)``). Defaults to 0.
+        validation_data: ``(x_val, y_val)`` evaluated at the end of each epoch.
+        callbacks: Keras callbacks.
+        **fit_kwargs: passed on to ``model.fit`` (``verbose``,
+            ``initial_epoch``, ...); ``batch_size``, ``shuffle``,
+            ``steps_per_epoch`` and ``validation_split`` are set here and refused.
+
+    Returns:
+        The ``keras.callbacks.History`` of ``model.fit``.
+
+    References: seed 003 (C2W2L01-L02, mini-batch gradient descent), seed 004
+    (the epoch / batch loop of the TF1 MNIST program).
+    """
+    reject_keywords("train()", fit_kwargs, _SET_BY_TRAIN)
+    num_examples = _num_examples(x)
+    if _num_examples(y) != num_examples:
+        check_int("len(y)", _num_examples(y), low=num_examples, high=num_examples,
+                  hint="x and y must hold the same number of examples")
+    batch_size = check_int(
+        "batch_size", batch_size, low=1, high=num_examples,
+        hint=f"batch_size={num_examples} (all {num_examples} examples) is batch "
+             "gradient descent, 1 is stochastic gradient descent",
+    )
+    epochs = check_int("epochs", epochs, low=1)
+    shuffle = check_bool("shuffle", shuffle)
+    seed = check_int("seed", seed, low=0)
+    initial_epoch = fit_kwargs.get("initial_epoch", 0)
+    batches = MiniBatches(x, y, batch_size, shuffle=shuffle, seed=seed, epoch=initial_epoch)
+    return model.fit(batches, epochs=epochs, validation_data=validation_data,
+                     callbacks=callbacks, **fit_kwargs)
