@@ -1,0 +1,230 @@
+"""tfcourse.models: spec validation, layer order and names, initializers, presets,
+a fresh-process .keras round trip of every custom object, and a Fashion-MNIST fit."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import keras
+import numpy as np
+import pytest
+
+from tfcourse import initializers as I
+from tfcourse import layers as L
+from tfcourse.models import PRESETS, MLPSpec, build_model, preset
+
+
+def _names(model):
+    return [layer.name for layer in model.layers]
+
+
+def test_presets_are_the_course_networks():
+    shapes = {name: [tuple(w.shape) for w in build_model(spec).weights] for name, spec in PRESETS.items()}
+    assert shapes["softmax"] == [(784, 10), (10,)]
+    assert shapes["mlp"] == [(784, 256), (256,), (256, 256), (256,), (256, 10), (10,)]
+    assert shapes["homework"] == [(784, 512), (512,), (512, 512), (512,), (512, 10), (10,)]
+    assert shapes["deep"][::2] == [(784, 512), (512, 512), (512, 512), (512, 512), (512, 10)]
+    deep = build_model(PRESETS["deep"])
+    assert [layer.keep_prob for layer in deep.layers if isinstance(layer, L.Dropout)] == [0.7] * 4
+    assert isinstance(deep.get_layer("dense_1").kernel_initializer, I.Xavier)
+    assert deep.get_layer("dense_1").kernel_initializer.convention == "tf1"
+    # The TF1 programs draw biases from tf.random_normal (stddev 1).
+    assert build_model(PRESETS["mlp"], seed=0).get_layer("dense_1").bias.numpy().std() > 0.8
+
+
+def test_layer_names_and_order_for_weight_transfer():
+    spec = MLPSpec(hidden_sizes=(6, 5), batch_norm=True, dropout_rate=0.2, output_activation="softmax")
+    assert _names(build_model(spec)) == [
+        "inputs", "dense_1", "batch_norm_1", "activation_1", "dropout_1",
+        "dense_2", "batch_norm_2", "activation_2", "dropout_2", "logits", "probabilities"]
+    after = build_model(spec.replace(batch_norm_position="after", output_activation=None))
+    assert _names(after)[1:5] == ["dense_1", "activation_1", "batch_norm_1", "dropout_1"]
+    maxout = build_model(spec.replace(activation="maxout", num_pieces=3))
+    assert _names(maxout)[1:4] == ["maxout_1", "batch_norm_1", "dropout_1"]
+    assert tuple(maxout.get_layer("maxout_1").kernel.shape) == (784, 18)
+    # TF1 W1, b1, ... copy in by name.
+    rng = np.random.default_rng(0)
+    model = build_model(MLPSpec(hidden_sizes=(4,), input_size=3, num_classes=2))
+    w1, b1, w2, b2 = (rng.normal(size=s).astype("float32") for s in [(3, 4), (4,), (4, 2), (2,)])
+    model.get_layer("dense_1").set_weights([w1, b1])
+    model.get_layer("logits").set_weights([w2, b2])
+    x = rng.normal(size=(5, 3)).astype("float32")
+    np.testing.assert_allclose(model.predict(x, verbose=0), np.maximum(x @ w1 + b1, 0) @ w2 + b2,
+                               rtol=1e-5, atol=1e-6)  # float32 matmuls of O(1) values
+
+
+@pytest.mark.parametrize("activation,layer_type", [("leaky_relu", keras.layers.LeakyReLU),
+                                                   ("prelu", keras.layers.PReLU),
+                                                   ("elu", keras.layers.ELU)])
+def test_activation_choice(activation, layer_type):
+    layer = build_model(MLPSpec(hidden_sizes=(3,), activation=activation)).get_layer("activation_1")
+    assert isinstance(layer, layer_type)
+    if activation == "leaky_relu":
+        assert layer.negative_slope == 0.01  # the course's slope, not Keras's 0.3
+
+
+def test_per_layer_initializers_and_distinct_seeds():
+    spec = MLPSpec(hidden_sizes=(50, 50), input_size=50,
+                   kernel_initializer=["he", I.RandomNormal(0.01, seed=3), "zeros"],
+                   bias_initializer="random_normal")
+    model = build_model(spec, seed=7)
+    k1, k2, k3 = (model.get_layer(n).kernel.numpy() for n in ("dense_1", "dense_2", "logits"))
+    assert isinstance(model.get_layer("dense_1").kernel_initializer, I.He)
+    assert abs(k2.std() - 0.01) < 0.001 and not k3.any()
+    # One named initializer for several layers: each layer gets its own seed.
+    b1, b2 = model.get_layer("dense_1").bias.numpy(), model.get_layer("dense_2").bias.numpy()
+    assert not np.array_equal(b1, b2)
+    # Same seed, same model.
+    again = build_model(spec, seed=7)
+    for a, b in zip(model.get_weights(), again.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    # One seeded object shared by all layers would repeat its values; it is reseeded per layer.
+    shared = build_model(MLPSpec(hidden_sizes=(50,), input_size=50, num_classes=50,
+                                 kernel_initializer=I.He("course", seed=1)))
+    assert not np.array_equal(shared.get_layer("dense_1").kernel.numpy(),
+                              shared.get_layer("logits").kernel.numpy())
+
+
+def test_spec_accepts_plain_values_and_is_hashable():
+    spec = MLPSpec(hidden_sizes=[8, 4], kernel_initializer=["xavier", "he", "glorot_uniform"],
+                   keep_prob=1)
+    assert spec.hidden_sizes == (8, 4) and isinstance(spec.kernel_initializer, tuple)
+    assert hash(spec) == hash(MLPSpec(hidden_sizes=(8, 4), kernel_initializer=("xavier", "he",
+                                                                               "glorot_uniform"),
+                                      keep_prob=1))
+    assert not spec.has_dropout  # keep_prob 1 keeps everything
+    assert preset("deep", keep_prob=None, dropout_rate=0.5).dropout_rate == 0.5
+
+
+@pytest.mark.parametrize("kwargs,error,message", [
+    ({"hidden_sizes": (256, 0)}, ValueError,
+     r"`hidden_sizes\[1\]` must be an integer in \[1, inf\). Received: hidden_sizes\[1\]=0"),
+    ({"hidden_sizes": 256}, ValueError,
+     r"`type\(hidden_sizes\)` must be one of \['tuple', 'list'\]. Received: type\(hidden_sizes\)='int'"),
+    ({"activation": "swish"}, ValueError, r"`activation` must be one of \[.*\]. Received: activation='swish'"),
+    ({"batch_norm_position": "middle"}, ValueError,
+     r"`batch_norm_position` must be one of \['before', 'after'\]"),
+    ({"dropout_rate": 0.5, "keep_prob": 0.5}, ValueError,
+     r"MLPSpec needs exactly one of `dropout_rate` or `keep_prob`"),
+    ({"keep_prob": 0}, ValueError, r"`keep_prob` must be in \(0.0, 1.0\]. Received: keep_prob=0"),
+    ({"dropout_rate": 1}, ValueError, r"`dropout_rate` must be in \[0.0, 1.0\). Received: dropout_rate=1"),
+    ({"kernel_initializer": ("he", "he")}, ValueError,
+     r"`len\(kernel_initializer\)` must be an integer in \[3, 3\]. Received: len\(kernel_initializer\)=2"),
+    ({"batch_norm": "yes"}, TypeError, r"`batch_norm` must be True or False"),
+    ({"output_activation": "relu"}, ValueError, r"`output_activation` must be one of"),
+])
+def test_bad_spec_raises_clear_errors(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        MLPSpec(**kwargs)
+
+
+def test_bad_preset_and_seed():
+    with pytest.raises(ValueError, match=r"`preset` must be one of \['softmax', 'mlp', 'deep', 'homework'\]"):
+        preset("resnet")
+    with pytest.raises(ValueError, match=r"`seed` must be an integer in \[0, inf\). Received: seed=-1"):
+        build_model(MLPSpec(), seed=-1)
+
+
+def _course_components_spec(batch_norm=True, input_size=784):
+    return MLPSpec(input_size=input_size, hidden_sizes=(64, 32), activation="maxout", num_pieces=2,
+                   kernel_initializer=["he", "he_keras", "xavier"], bias_initializer="zeros",
+                   batch_norm=batch_norm, keep_prob=0.8)
+
+
+def _course_optimizer(steps_per_epoch):
+    from tfcourse.schedules import InverseTimeEpochDecay
+
+    schedule = InverseTimeEpochDecay(0.01, decay_rate=0.5, steps_per_epoch=steps_per_epoch)
+    try:
+        from tfcourse.optimizers import Adam
+    except ImportError:  # written in parallel; the schedule must work with Keras's optimizer too
+        return keras.optimizers.SGD(learning_rate=schedule, momentum=0.9)
+    return Adam(learning_rate=schedule)
+
+
+def test_fresh_process_keras_round_trip_of_every_custom_object(tmp_path):
+    from tfcourse.schedules import StaircaseDecay
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 12)).astype("float32")
+    y = rng.integers(0, 3, size=64)
+    spec = MLPSpec(input_size=12, hidden_sizes=(8, 6), num_classes=3,
+                   kernel_initializer=["xavier_tf1", I.He("torch", seed=1), I.RandomNormal(0.1, seed=2)],
+                   bias_initializer="random_normal", batch_norm=True, keep_prob=0.75)
+    inputs = keras.Input((12,))
+    body = build_model(spec, seed=3)
+    h = body(inputs)
+    outputs = L.Maxout(3, num_pieces=3, kernel_initializer=I.Xavier("keras", uniform=True, seed=4),
+                       name="maxout_head")(h)
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer=_course_optimizer(steps_per_epoch=4),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.fit(x, y, batch_size=16, epochs=2, verbose=0)
+    L.calibrate_population_statistics(model, x, batch_size=16)
+    assert body.get_layer("batch_norm_1").inference == "population"
+    second = keras.optimizers.SGD(learning_rate=StaircaseDecay(0.1, steps_per_epoch=4))
+    path = tmp_path / "course.keras"
+    model.save(path)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "want.npy", model.predict(x, verbose=0))
+    json.dump(keras.optimizers.serialize(second), open(tmp_path / "second.json", "w"))
+
+    script = textwrap.dedent(f"""
+        import json, numpy as np, keras
+        import tfcourse.models, tfcourse.schedules  # registration happens on import
+        try:
+            import tfcourse.optimizers
+        except ImportError:
+            pass
+        model = keras.saving.load_model({str(path)!r})  # no custom_objects
+        got = model.predict(np.load({str(tmp_path / "x.npy")!r}), verbose=0)
+        np.testing.assert_array_equal(got, np.load({str(tmp_path / "want.npy")!r}))
+        body = model.layers[1]
+        bn = body.get_layer("batch_norm_1")
+        second = keras.optimizers.deserialize(json.load(open({str(tmp_path / "second.json")!r})))
+        print(json.dumps({{
+            "bn": type(bn).__module__ + "." + type(bn).__name__,
+            "inference": bn.inference, "calibrated": bn.calibrated,
+            "dropout_keep_prob": body.get_layer("dropout_1").keep_prob,
+            "maxout": type(model.get_layer("maxout_head")).__name__,
+            "kernel_inits": [type(body.get_layer(n).kernel_initializer).__name__
+                             for n in ("dense_1", "dense_2", "logits")],
+            "schedule": model.optimizer.get_config()["learning_rate"]["registered_name"],
+            "optimizer": type(model.optimizer).__module__,
+            "iterations": int(model.optimizer.iterations.numpy()),
+            "second_schedule": second.get_config()["learning_rate"]["registered_name"],
+        }}))
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=240)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["bn"] == "tfcourse.layers.batch_normalization.BatchNormalization"
+    assert report["inference"] == "population" and report["calibrated"]
+    assert report["dropout_keep_prob"] == 0.75 and report["maxout"] == "Maxout"
+    assert report["kernel_inits"] == ["Xavier", "He", "RandomNormal"]
+    assert report["schedule"] == "tfcourse>InverseTimeEpochDecay"
+    assert report["second_schedule"] == "tfcourse>StaircaseDecay"
+    assert report["iterations"] == 8  # 2 epochs x 4 steps, optimizer state restored
+
+
+def test_course_components_model_trains_on_fashion_mnist(fashion_mnist_dir):
+    from tfcourse.data import load
+
+    (x_train, y_train), (x_test, y_test) = load("fashion_mnist", data_dir=fashion_mnist_dir,
+                                                flatten=True, num_train=4096, num_test=1000)
+    keras.utils.set_random_seed(0)
+    model = build_model(_course_components_spec(), seed=0)
+    model.compile(optimizer=_course_optimizer(steps_per_epoch=64),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+    history = model.fit(x_train, y_train, batch_size=64, epochs=2, verbose=0,
+                        validation_data=(x_test, y_test),
+                        callbacks=[L.PopulationStatistics(x_train, batch_size=64)])
+    assert history.history["loss"][1] < history.history["loss"][0]
+    # 10 classes: chance is 0.1; 4096 examples and 2 epochs reach ~0.75 (measured 0.78).
+    assert history.history["val_accuracy"][-1] > 0.6
+    _, accuracy = model.evaluate(x_test, y_test, verbose=0)  # population statistics now
+    assert accuracy > 0.6

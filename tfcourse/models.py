@@ -1,0 +1,264 @@
+"""Build the course's fully connected networks from a small spec (seeds 000, 001, 004).
+
+The course's networks are all MLPs on 784 MNIST pixels:
+
+* softmax regression 784 -> 10 (lecture 10 lab: 90%, seed 001);
+* the 784-256-256-10 ReLU MLP of seed 004 (``tf.random_normal`` weights and biases);
+* the "deep" net of lecture 10's lab (seed 001: "Deep Neural Nets with
+  Dropout: 98%"): 784-512-512-512-512-10, Xavier (``tf.contrib``) weights,
+  dropout with keep_prob 0.7;
+* the homework "bigger and deeper MLP" 784-512-512-10 of seed 004.
+
+``MLPSpec`` describes one of them with plain Python values (a KerasTuner
+hypermodel can fill it from hyperparameters); ``build_model(spec)`` returns
+an uncompiled ``keras.Model`` whose layers have predictable names, in order:
+
+    dense_1, [batch_norm_1], activation_1, [dropout_1], dense_2, ..., logits, [probabilities]
+
+(``maxout_i`` replaces ``dense_i`` + ``activation_i`` for ``activation="maxout"``),
+so that the weights of a TF1 program (W1, b1, W2, ...) can be copied into
+``dense_1``, ``dense_2``, ..., ``logits``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import keras
+
+from tfcourse import initializers as course_initializers
+from tfcourse._validation import (
+    check_bool,
+    check_choice,
+    check_exactly_one,
+    check_int,
+    check_range,
+)
+from tfcourse.layers import ACTIVATIONS, BatchNormalization, Dropout, Maxout, activation_layer
+
+__all__ = ["MLPSpec", "PRESETS", "build_model", "preset"]
+
+BATCH_NORM_POSITIONS = ("before", "after")
+OUTPUT_ACTIVATIONS = (None, "softmax", "sigmoid")
+
+
+def _as_tuple(value):
+    return tuple(value) if isinstance(value, (list, tuple)) else value
+
+
+@dataclasses.dataclass(frozen=True)
+class MLPSpec:
+    """A fully connected classifier of the course, in plain Python values.
+
+    Args:
+        input_size: inputs per example (784 for MNIST). >= 1.
+        hidden_sizes: units of each hidden layer, e.g. ``(256, 256)``; ``()``
+            gives softmax regression.
+        num_classes: output units. >= 1.
+        activation: one of ``tfcourse.layers.ACTIVATIONS``: ``sigmoid``,
+            ``tanh``, ``relu``, ``leaky_relu`` (slope 0.01), ``leaky_relu_0.1``,
+            ``prelu``, ``elu``, ``selu``, ``maxout`` (Maxout replaces Dense +
+            activation), ``linear``.
+        kernel_initializer: a name (``"random_normal"`` is TF1's N(0, 1),
+            ``"xavier"``/``"he"`` the course rules, ``"xavier_tf1"`` TF1's
+            ``xavier_initializer()``, any Keras name such as
+            ``"glorot_uniform"``), an initializer object or config, or a
+            sequence with one entry per weight layer (hidden layers, then logits).
+        bias_initializer: the same for biases (the course's TF1 programs draw
+            them from ``"random_normal"``). Defaults to ``"zeros"``.
+        batch_norm: insert ``tfcourse.layers.BatchNormalization`` after each
+            hidden Dense layer. Defaults to ``False``.
+        batch_norm_position: ``"before"`` the activation (the paper and the
+            course, default) or ``"after"`` it. With maxout, BN normalizes the
+            Maxout output.
+        batch_norm_inference: ``"moving"`` (Keras) or ``"population"`` (paper).
+        batch_norm_momentum, batch_norm_epsilon: BN's Keras-style settings.
+        dropout_rate: drop probability after each hidden layer, in [0, 1).
+        keep_prob: TF1 spelling, 1 - dropout_rate, in (0, 1]. Give at most one.
+        num_pieces: pieces per Maxout unit (``activation="maxout"``). >= 1.
+        output_activation: ``None`` (logits, default: the labs use
+            ``softmax_cross_entropy_with_logits``), ``"softmax"`` or ``"sigmoid"``.
+        name: the model's name.
+    """
+
+    input_size: int = 784
+    hidden_sizes: tuple = (256, 256)
+    num_classes: int = 10
+    activation: str = "relu"
+    kernel_initializer: Any = "glorot_uniform"
+    bias_initializer: Any = "zeros"
+    batch_norm: bool = False
+    batch_norm_position: str = "before"
+    batch_norm_inference: str = "moving"
+    batch_norm_momentum: float = 0.99
+    batch_norm_epsilon: float = 1e-3
+    dropout_rate: float | None = None
+    keep_prob: float | None = None
+    num_pieces: int = 2
+    output_activation: str | None = None
+    name: str = "mlp"
+
+    def __post_init__(self):
+        set_ = object.__setattr__.__get__(self)
+        set_("input_size", check_int("input_size", self.input_size, low=1))
+        if not isinstance(self.hidden_sizes, (list, tuple)):
+            check_choice("type(hidden_sizes)", type(self.hidden_sizes).__name__, ["tuple", "list"])
+        set_("hidden_sizes", tuple(check_int(f"hidden_sizes[{i}]", units, low=1)
+                                   for i, units in enumerate(self.hidden_sizes)))
+        set_("num_classes", check_int("num_classes", self.num_classes, low=1))
+        check_choice("activation", self.activation, ACTIVATIONS)
+        for field in ("kernel_initializer", "bias_initializer"):
+            value = _as_tuple(getattr(self, field))
+            if isinstance(value, tuple):
+                check_int(f"len({field})", len(value), low=self.num_weight_layers,
+                          high=self.num_weight_layers,
+                          hint="give one initializer, or one per weight layer "
+                               "(hidden layers, then logits)")
+            set_(field, value)
+        set_("batch_norm", check_bool("batch_norm", self.batch_norm))
+        check_choice("batch_norm_position", self.batch_norm_position, BATCH_NORM_POSITIONS)
+        set_("batch_norm_momentum", check_range("batch_norm_momentum", self.batch_norm_momentum,
+                                                0.0, 1.0, high_open=True))
+        set_("batch_norm_epsilon", check_range("batch_norm_epsilon", self.batch_norm_epsilon, 0.0))
+        check_choice("batch_norm_inference", self.batch_norm_inference, ("moving", "population"))
+        if self.dropout_rate is not None and self.keep_prob is not None:
+            check_exactly_one("MLPSpec", {"dropout_rate": self.dropout_rate,
+                                          "keep_prob": self.keep_prob})
+        if self.dropout_rate is not None:
+            set_("dropout_rate", check_range("dropout_rate", self.dropout_rate, 0.0, 1.0,
+                                             high_open=True))
+        if self.keep_prob is not None:
+            set_("keep_prob", check_range("keep_prob", self.keep_prob, 0.0, 1.0, low_open=True))
+        set_("num_pieces", check_int("num_pieces", self.num_pieces, low=1))
+        if self.output_activation is not None:
+            check_choice("output_activation", self.output_activation, ("softmax", "sigmoid"))
+
+    @property
+    def num_weight_layers(self) -> int:
+        """Hidden layers plus the logits layer."""
+        return len(self.hidden_sizes) + 1
+
+    @property
+    def has_dropout(self) -> bool:
+        return bool(self.dropout_rate) or (self.keep_prob is not None and self.keep_prob < 1.0)
+
+    def replace(self, **changes) -> MLPSpec:
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+
+def _initializer(value, index, seed, offset):
+    """The initializer of weight layer ``index``, with its own seed.
+
+    One shared seeded initializer would give every layer of the same shape
+    identical weights, so each layer gets seed + index (strings take the
+    builder's ``seed``; objects keep theirs, shifted by the index).
+    """
+    if isinstance(value, tuple):
+        value = value[index]
+    layer_seed = None if seed is None else seed + offset + index
+    if isinstance(value, str):
+        return course_initializers.get(value, seed=layer_seed)
+    initializer = course_initializers.get(value)
+    config = initializer.get_config()
+    if "seed" in config:
+        own = config["seed"]
+        new_seed = own + index if isinstance(own, int) else layer_seed
+        if new_seed is not None:
+            initializer = type(initializer).from_config({**config, "seed": new_seed})
+    return initializer
+
+
+def build_model(spec: MLPSpec, seed: int | None = None) -> keras.Model:
+    """Build the (uncompiled) Keras model that ``spec`` describes.
+
+    Per hidden layer i (1-based), in order::
+
+        dense_i -> [batch_norm_i if before] -> activation_i -> [batch_norm_i if after]
+                -> [dropout_i]
+        (maxout_i -> [batch_norm_i] -> [dropout_i] for activation="maxout")
+
+    then ``logits`` (Dense(num_classes)) and, if ``output_activation`` is set,
+    ``probabilities``.
+
+    Args:
+        spec: an ``MLPSpec``.
+        seed: base seed of the initializers given by name (layer i uses
+            seed + i for kernels, seed + 1000 + i for biases) and of dropout.
+            ``None`` leaves them unseeded.
+
+    Example:
+
+    >>> model = build_model(preset("mlp", kernel_initializer="he", batch_norm=True), seed=0)
+    >>> model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    """
+    if not isinstance(spec, MLPSpec):
+        check_choice("type(spec)", type(spec).__name__, ["MLPSpec"])
+    if seed is not None:
+        seed = check_int("seed", seed, low=0)
+    inputs = keras.Input((spec.input_size,), name="inputs")
+    x = inputs
+    for i, units in enumerate(spec.hidden_sizes, start=1):
+        kernel_init = _initializer(spec.kernel_initializer, i - 1, seed, 0)
+        bias_init = _initializer(spec.bias_initializer, i - 1, seed, 1000)
+        batch_norm = BatchNormalization(
+            momentum=spec.batch_norm_momentum, epsilon=spec.batch_norm_epsilon,
+            inference=spec.batch_norm_inference, name=f"batch_norm_{i}") if spec.batch_norm else None
+        if spec.activation == "maxout":
+            x = Maxout(units, spec.num_pieces, kernel_initializer=kernel_init,
+                       bias_initializer=bias_init, name=f"maxout_{i}")(x)
+            if batch_norm is not None:
+                x = batch_norm(x)
+        else:
+            x = keras.layers.Dense(units, kernel_initializer=kernel_init,
+                                   bias_initializer=bias_init, name=f"dense_{i}")(x)
+            if batch_norm is not None and spec.batch_norm_position == "before":
+                x = batch_norm(x)
+            x = activation_layer(spec.activation, layer_name=f"activation_{i}")(x)
+            if batch_norm is not None and spec.batch_norm_position == "after":
+                x = batch_norm(x)
+        if spec.has_dropout:
+            dropout_seed = None if seed is None else seed + 2000 + i
+            x = (Dropout(keep_prob=spec.keep_prob, seed=dropout_seed, name=f"dropout_{i}")
+                 if spec.keep_prob is not None
+                 else Dropout(rate=spec.dropout_rate, seed=dropout_seed, name=f"dropout_{i}"))(x)
+    last = spec.num_weight_layers - 1
+    x = keras.layers.Dense(
+        spec.num_classes,
+        kernel_initializer=_initializer(spec.kernel_initializer, last, seed, 0),
+        bias_initializer=_initializer(spec.bias_initializer, last, seed, 1000),
+        name="logits")(x)
+    if spec.output_activation is not None:
+        x = activation_layer(spec.output_activation, layer_name="probabilities")(x)
+    return keras.Model(inputs, x, name=spec.name)
+
+
+#: The course's networks, as their TF1 programs build them.
+PRESETS = {
+    # Lecture 10 lab, softmax classifier (90% on MNIST; seed 001), tf.random_normal W and b.
+    "softmax": MLPSpec(hidden_sizes=(), kernel_initializer="random_normal",
+                       bias_initializer="random_normal", name="softmax_regression"),
+    # Seed 004's 784-256-256-10 ReLU MLP, tf.random_normal weights and biases.
+    "mlp": MLPSpec(hidden_sizes=(256, 256), activation="relu", kernel_initializer="random_normal",
+                   bias_initializer="random_normal", name="mlp_256_256"),
+    # Lecture 10 lab "Deep NN with dropout" (98%; seed 001): xavier_initializer() W,
+    # tf.random_normal b, keep_prob 0.7 in training.
+    "deep": MLPSpec(hidden_sizes=(512, 512, 512, 512), activation="relu",
+                    kernel_initializer="xavier_tf1", bias_initializer="random_normal",
+                    keep_prob=0.7, name="deep_512x4_dropout"),
+    # Seed 004's homework, "bigger and deeper": 784-512-512-10, tf.random_normal W and b.
+    "homework": MLPSpec(hidden_sizes=(512, 512), activation="relu",
+                        kernel_initializer="random_normal", bias_initializer="random_normal",
+                        name="homework_512_512"),
+}
+
+
+def preset(name: str, **changes) -> MLPSpec:
+    """The named course network (``PRESETS``), with optional field changes.
+
+    >>> preset("deep", keep_prob=None, dropout_rate=0.5).hidden_sizes
+    (512, 512, 512, 512)
+    """
+    check_choice("preset", name, PRESETS)
+    return PRESETS[name].replace(**changes) if changes else PRESETS[name]
