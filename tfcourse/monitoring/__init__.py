@@ -1,0 +1,49 @@
+"""TensorBoard monitoring for the course's pictures (seeds 000, 002, 003, 004).
+
+Callbacks, each usable alone in ``model.fit(callbacks=[...])``:
+
+- :class:`ActivationStatistics`: per-layer 15/50/85th percentiles of
+  activations and pre-activations, saturated sigmoid/tanh and dead ReLU
+  fractions, on a fixed probe batch;
+- :class:`GradientNorms`: per-layer gradient norms on the probe batch
+  (the vanishing gradient), optional weight/gradient histograms;
+- :class:`LearningRateLogger`: the learning rate of every update (schedules
+  included) and the optimizer's convention;
+- :class:`HParamsLogger` with :func:`write_hparams_config`: the HParams
+  dashboard.
+
+:func:`run_dir` and :func:`run_callbacks` give the log layout
+``logs/<experiment>/<run>/{train,validation}`` and the set of callbacks the
+``tfcourse`` commands use; :func:`serve` starts TensorBoard on loopback
+(``tfcourse board``); :func:`write_image` puts a PNG into a run.
+"""
+
+from tfcourse.monitoring.activation_statistics import ActivationStatistics
+from tfcourse.monitoring.gradient_norms import GradientNorms
+from tfcourse.monitoring.hparams import (
+    DEFAULT_METRICS,
+    HParamsLogger,
+    write_hparams,
+    write_hparams_config,
+)
+from tfcourse.monitoring.images import write_image
+from tfcourse.monitoring.layout import run_callbacks, run_dir
+from tfcourse.monitoring.learning_rate import LearningRateLogger, describe_optimizer
+from tfcourse.monitoring.server import PortInUseError, check_port_free, serve
+
+__all__ = [
+    "DEFAULT_METRICS",
+    "ActivationStatistics",
+    "GradientNorms",
+    "HParamsLogger",
+    "LearningRateLogger",
+    "PortInUseError",
+    "check_port_free",
+    "describe_optimizer",
+    "run_callbacks",
+    "run_dir",
+    "serve",
+    "write_hparams",
+    "write_hparams_config",
+    "write_image",
+]
