@@ -212,3 +212,9 @@ def test_bad_arguments_raise_clear_errors():
         I.Xavier("keras", uniform="yes")
     with pytest.raises(ValueError, match=r"`stddev` must be in \(0.0, inf[)\]]. Received: stddev=-1"):
         I.RandomNormal(-1)
+
+
+def test_public_names():
+    assert sorted(I.__all__) == ["CONVENTIONS", "He", "RandomNormal", "Xavier", "compute_fans", "get"]
+    for name in ("Xavier", "He", "RandomNormal"):
+        assert keras.saving.get_registered_object(f"tfcourse>{name}") is getattr(I, name)

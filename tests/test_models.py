@@ -228,3 +228,9 @@ def test_course_components_model_trains_on_fashion_mnist(fashion_mnist_dir):
     assert history.history["val_accuracy"][-1] > 0.6
     _, accuracy = model.evaluate(x_test, y_test, verbose=0)  # population statistics now
     assert accuracy > 0.6
+
+
+def test_public_names():
+    import tfcourse.models as M
+
+    assert sorted(M.__all__) == ["MLPSpec", "PRESETS", "build_model", "preset"]

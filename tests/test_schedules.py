@@ -147,3 +147,11 @@ def test_bad_arguments_raise_clear_errors(build, message):
 def test_steps_per_epoch_must_be_an_integer():
     with pytest.raises(TypeError, match=r"`steps_per_epoch` must be an integer. Received: steps_per_epoch=2.5"):
         S.StaircaseDecay(0.1, 2.5)
+
+
+def test_public_names():
+    assert sorted(S.__all__) == sorted(
+        ["ExponentialEpochDecay", "InverseSqrtEpochDecay", "InverseSqrtStepDecay",
+         "InverseTimeEpochDecay", "PiecewiseConstantEpochDecay", "StaircaseDecay"])
+    for name in S.__all__:
+        assert keras.saving.get_registered_object(f"tfcourse>{name}") is getattr(S, name)

@@ -42,7 +42,7 @@ class Maxout(keras.layers.Layer):
     Example:
 
     >>> layer = Maxout(256, num_pieces=2)
-    >>> layer(keras.ops.ones((4, 784))).shape
+    >>> tuple(layer(keras.ops.ones((4, 784))).shape)
     (4, 256)
 
     References: Goodfellow et al., 2013 (arXiv:1302.4389); seed 000, Unit 02.
