@@ -12,7 +12,7 @@ import keras
 import tensorflow as tf
 
 # Arguments that are variables (passed as resource handles); the rest are tensors.
-_RESOURCE_ARGUMENTS = {"var", "accum", "m", "v", "vhat", "ms", "mom", "mg"}
+_RESOURCE_ARGUMENTS = {"var", "accum", "accum_update", "m", "v", "vhat", "ms", "mom", "mg"}
 
 
 def _handle(variable):

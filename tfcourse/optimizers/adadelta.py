@@ -105,3 +105,18 @@ class Adadelta(ConventionOptimizer):
         self.assign(mean_dx2, ops.add(ops.multiply(rho, mean_dx2),
                                       ops.multiply(one_minus_rho, ops.square(dx))))
         self.assign_sub(variable, ops.multiply(lr, dx))
+
+    def _fused_kernel(self):
+        return "ResourceApplyAdadelta"
+
+    def _fused_update(self, g, variable, lr):
+        from tfcourse.optimizers import _fused_tf
+
+        dtype = variable.dtype
+        index = self._get_variable_index(variable)
+        _fused_tf.apply(
+            "ResourceApplyAdadelta", var=variable, accum=self._mean_square_gradients[index],
+            accum_update=self._mean_square_updates[index], lr=lr,
+            rho=self._constant(self.rho, dtype), epsilon=self._constant(self.epsilon, dtype),
+            grad=g,
+        )

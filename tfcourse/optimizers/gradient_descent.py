@@ -65,3 +65,11 @@ class GradientDescent(ConventionOptimizer):
 
     def _update(self, g, variable, lr):
         self.assign_sub(variable, ops.multiply(lr, g))
+
+    def _fused_kernel(self):
+        return "ResourceApplyGradientDescent"
+
+    def _fused_update(self, g, variable, lr):
+        from tfcourse.optimizers import _fused_tf
+
+        _fused_tf.apply("ResourceApplyGradientDescent", var=variable, alpha=lr, delta=g)
