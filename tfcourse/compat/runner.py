@@ -1,0 +1,269 @@
+"""Run an unmodified TF1 program: ``tfcourse legacy run program.py``.
+
+:func:`run_script` executes a course-style TF1 file in this process:
+
+* its ``import tensorflow as tf``, ``from tensorflow.examples.tutorials.mnist
+  import input_data`` and ``tf.contrib...`` resolve to :mod:`tfcourse.compat.v1`.
+  Only the script's own import statements are redirected (it runs with its own
+  ``__import__``); ``sys.modules`` and the rest of the process are untouched,
+  and modules the script imports from elsewhere see the real TensorFlow;
+* it builds into a fresh graph inside :func:`tfcourse.compat.legacy_graph`, so
+  the process is still eager afterwards and Keras 3 code can run next;
+* the knobs of :mod:`tfcourse.compat.settings` (data set, size, step cap, seed,
+  initial weights) apply to the run, and a :class:`~tfcourse.compat.trace.Trace`
+  is recorded when asked.
+
+``python -m tfcourse.compat.runner program.py [--dataset fashion_mnist]`` does
+the same in a fresh process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import builtins
+import contextlib
+import dataclasses
+import importlib
+import logging
+import os
+import sys
+import traceback
+import types
+from pathlib import Path
+from typing import Any, Sequence
+
+from tfcourse.compat import settings as _settings
+
+# The import lines of legacy_tf1/ and the course's originals they replace.
+ORIGINAL_IMPORTS = (
+    ("import tfcourse.compat.v1 as tf", "import tensorflow as tf"),
+    (
+        "from tfcourse.compat.v1.examples.tutorials.mnist import input_data",
+        "from tensorflow.examples.tutorials.mnist import input_data",
+    ),
+)
+
+
+def original_source(path: str | os.PathLike) -> str:
+    """The text of a ``legacy_tf1`` program with the course's import lines put back."""
+    text = Path(path).read_text(encoding="utf-8")
+    for ours, original in ORIGINAL_IMPORTS:
+        text = text.replace(ours, original)
+    return text
+
+
+@dataclasses.dataclass
+class ScriptResult:
+    """What :func:`run_script` returns.
+
+    Attributes:
+        path: the script.
+        exit_code: 0, or the code of a ``sys.exit`` the script called.
+        trace: the recorded :class:`~tfcourse.compat.trace.Trace`, or None.
+        namespace: the script's global variables when it ended (``sess``,
+            ``avg_cost``, ``hypothesis``...).
+    """
+
+    path: Path
+    exit_code: int
+    trace: Any
+    namespace: dict
+
+
+def _import_legacy(name: str, fromlist) -> Any:
+    from tfcourse.compat.removed import UnsupportedSymbolError  # noqa: PLC0415
+
+    root = importlib.import_module("tfcourse.compat.v1")
+    target: Any = root
+    for part in name.split(".")[1:]:
+        try:
+            target = getattr(target, part)
+        except UnsupportedSymbolError:
+            raise
+        except AttributeError:
+            # Not part of the TF1 API (tensorflow.python.*, tensorflow.core.*): the real module.
+            real = importlib.import_module(name)
+            return real if fromlist else root
+    if fromlist:
+        for item in fromlist:
+            if item != "*":
+                # Raise our message here: `from x import y` would turn an
+                # AttributeError into a bare "cannot import name".
+                getattr(target, item)
+    return target if fromlist else root
+
+
+def _redirecting_import(name, globals=None, locals=None, fromlist=(), level=0):
+    if level == 0 and (name == "tensorflow" or name.startswith("tensorflow.")):
+        return _import_legacy(name, fromlist)
+    return builtins.__import__(name, globals, locals, fromlist, level)
+
+
+@contextlib.contextmanager
+def _quiet_tensorflow_logs():
+    logger = logging.getLogger("tensorflow")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+@contextlib.contextmanager
+def _as_main(path: Path, argv: Sequence[str], module: types.ModuleType):
+    saved_argv, saved_path = sys.argv, list(sys.path)
+    saved_main = sys.modules.get("__main__")
+    sys.argv = [str(path), *argv]
+    sys.path.insert(0, str(path.parent))
+    sys.modules["__main__"] = module  # tf.app.run() looks up __main__.main
+    try:
+        yield
+    finally:
+        sys.argv = saved_argv
+        sys.path[:] = saved_path
+        if saved_main is not None:
+            sys.modules["__main__"] = saved_main
+
+
+def run_script(
+    path: str | os.PathLike,
+    argv: Sequence[str] = (),
+    *,
+    dataset: str | None = None,
+    max_examples: int | None = None,
+    max_steps: int | None = None,
+    seed: int | None = None,
+    init: Any = None,
+    trace: bool | str | os.PathLike | None = None,
+    source: str | None = None,
+    redirect_imports: bool = True,
+) -> ScriptResult:
+    """Run a TF1 program file in this process, in its own graph (see the module docstring).
+
+    Args:
+        path: the ``.py`` file.
+        argv: the script's command-line arguments (``sys.argv[1:]`` inside it).
+        dataset, max_examples, max_steps, seed, init: the knobs of
+            :mod:`tfcourse.compat.settings` for this run (``None``: the
+            ``TFCOURSE_*`` variable, else the program's own behaviour).
+        trace: ``True`` records a trace into the result; a path also saves it
+            there; ``None`` records only when ``TFCOURSE_TRACE`` is set (and
+            saves it there).
+        source: run this text as if it were the file's (for generated variants).
+        redirect_imports: resolve the script's ``tensorflow`` imports to
+            :mod:`tfcourse.compat.v1` (default).
+
+    Returns:
+        A :class:`ScriptResult`. Exceptions raised by the script propagate
+        unchanged (graph and imports are restored first).
+    """
+    from tfcourse._runtime import import_tensorflow  # noqa: PLC0415
+    from tfcourse.compat import trace as _trace  # noqa: PLC0415
+    from tfcourse.compat.graph import legacy_graph  # noqa: PLC0415
+
+    path = Path(path)
+    if source is None:
+        if not path.is_file():
+            raise FileNotFoundError(f"No TF1 program at {path}")
+        source = path.read_text(encoding="utf-8")
+    code = compile(source, str(path), "exec")
+    import_tensorflow()
+
+    if trace is None and os.environ.get(_settings.ENVIRONMENT["trace"]):
+        trace = os.environ[_settings.ENVIRONMENT["trace"]]
+    save_to = None if isinstance(trace, bool) or trace is None else Path(trace)
+
+    module = types.ModuleType("__main__")
+    namespace = module.__dict__
+    script_builtins = dict(builtins.__dict__)
+    if redirect_imports:
+        script_builtins["__import__"] = _redirecting_import
+    namespace.update({"__file__": str(path), "__builtins__": script_builtins})
+
+    exit_code = 0
+    with contextlib.ExitStack() as stack:
+        knobs = stack.enter_context(_settings.overrides(
+            dataset=dataset, max_examples=max_examples, max_steps=max_steps, seed=seed, init=init,
+        ))
+        recorder = stack.enter_context(_trace.recording()) if trace else None
+        if recorder is not None:
+            recorder.metadata.update({"script": str(path), "argv": list(argv),
+                                      "settings": dataclasses.asdict(knobs)})
+        stack.enter_context(legacy_graph(seed=knobs.seed))
+        stack.enter_context(_quiet_tensorflow_logs())
+        stack.enter_context(_as_main(path, argv, module))
+        try:
+            exec(code, namespace)  # noqa: S102  (running the user's program is the point)
+        except SystemExit as exit_:
+            exit_code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+            if isinstance(exit_.code, str):
+                print(exit_.code, file=sys.stderr)
+        finally:
+            if save_to is not None and recorder is not None:
+                recorder.save(save_to)
+    return ScriptResult(path=path, exit_code=exit_code, trace=recorder, namespace=namespace)
+
+
+def script_location(error: BaseException, path: str | os.PathLike) -> str | None:
+    """``"file:line"`` of the deepest frame of ``error`` inside the script, if any."""
+    path = str(path)
+    location = None
+    for frame in traceback.extract_tb(error.__traceback__):
+        if frame.filename == path:
+            location = f"{path}:{frame.lineno}"
+    return location
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags of ``tfcourse legacy run`` (shared with ``python -m tfcourse.compat.runner``)."""
+    parser.add_argument("script", metavar="SCRIPT", help="a TF1 program (import tensorflow as tf)")
+    parser.add_argument("--dataset", choices=_settings.DATASETS, default=None,
+                        help="what input_data.read_data_sets loads (default: TFCOURSE_DATASET, "
+                             "else the program's folder if it holds the IDX files, else mnist)")
+    parser.add_argument("--max-examples", type=int, default=None, metavar="N",
+                        help="keep at most N examples per split (train, validation, test)")
+    parser.add_argument("--max-steps", type=int, default=None, metavar="N",
+                        help="run at most N training steps (later train ops become no-ops)")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="graph seed set before the program runs (its tf.set_random_seed wins)")
+    parser.add_argument("--init", default=None, metavar="NPZ",
+                        help="initial weights by variable name, assigned after the initializer")
+    parser.add_argument("--trace", default=None, metavar="NPZ",
+                        help="write the run's trace (initial weights, batches, losses) here")
+    parser.add_argument("script_args", nargs=argparse.REMAINDER, metavar="...",
+                        help="arguments passed to the program")
+
+
+def run_from_arguments(args: argparse.Namespace) -> int:
+    """Run ``args.script`` as parsed by :func:`add_arguments`; return its exit code."""
+    script = Path(args.script)
+    try:
+        result = run_script(
+            script, args.script_args, dataset=args.dataset, max_examples=args.max_examples,
+            max_steps=args.max_steps, seed=args.seed, init=args.init, trace=args.trace,
+        )
+    except Exception as error:
+        location = script_location(error, script)
+        if location is None:
+            raise
+        raise RuntimeError(f"{location}: {type(error).__name__}: {error}") from error
+    return result.exit_code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tfcourse.compat.runner",
+        description="Run an unmodified TF1 program on TensorFlow 2 (tfcourse.compat.v1).",
+    )
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        return run_from_arguments(args)
+    except Exception as error:  # one error line, as the tfcourse command does
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

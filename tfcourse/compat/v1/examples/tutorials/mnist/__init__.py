@@ -1,0 +1,2 @@
+"""``tensorflow.examples.tutorials.mnist`` of ``tfcourse.compat.v1``."""
+from . import input_data  # noqa: F401
