@@ -35,6 +35,7 @@ _SUBMODULES = (
 # Public functions that live in a submodule: name -> module.
 _FUNCTIONS = {
     "ewa": "tfcourse.ewa",
+    "load_model": "tfcourse.saving",
     "set_seed": "tfcourse.seeding",
 }
 

@@ -32,8 +32,9 @@ class DataFileError(TfcourseError, ValueError):
 
 
 def _interval(low: float, high: float, low_open: bool, high_open: bool) -> str:
-    left = "(" if low_open else "["
-    right = ")" if high_open else "]"
+    # An infinite end is never attained, so it always gets an open bracket.
+    left = "(" if low_open or low == -math.inf else "["
+    right = ")" if high_open or high == math.inf else "]"
     low_text = "-inf" if low == -math.inf else repr(float(low))
     high_text = "inf" if high == math.inf else repr(float(high))
     return f"{left}{low_text}, {high_text}{right}"
