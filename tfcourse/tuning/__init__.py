@@ -1,0 +1,65 @@
+"""KerasTuner searches over the course's choices (seed 000's homework).
+
+"Train on MNIST with suitable activation, initialization and optimizer, and
+push the accuracy as high as you can, showing the process": KerasTuner does
+the search, TensorBoard (HParams) shows it.
+
+* :mod:`~tfcourse.tuning.space`: the course's search space and the
+  ``tuning/*.toml`` files that narrow it;
+* :mod:`~tfcourse.tuning.hypermodel`: ``CourseHyperModel``, built through
+  ``tfcourse.models`` and compiled with tfcourse optimizers and schedules;
+* :mod:`~tfcourse.tuning.search`: run, resume (no trial run twice) and report;
+* :mod:`~tfcourse.tuning.hparams`: the HParams dashboard, integers as integers;
+* :mod:`~tfcourse.tuning.distributed`: KerasTuner's chief/worker mode with
+  timeouts, and a launcher for one machine.
+
+The command line is ``tfcourse tune`` (``tuning/README.md`` has examples
+and recorded results).
+"""
+
+from tfcourse.tuning.distributed import (
+    ChiefUnreachableError,
+    DistributedError,
+    NoWorkerError,
+    PortInUseError,
+    launch,
+    serve_chief,
+)
+from tfcourse.tuning.hypermodel import CourseHyperModel, count_parameters
+from tfcourse.tuning.search import (
+    SearchChangedError,
+    SearchConfig,
+    SearchResult,
+    completed_trials,
+    end_order,
+    make_tuner,
+    read_trials,
+    report,
+    resolve_config,
+    run_search,
+)
+from tfcourse.tuning.space import SearchSpace, course_space, load_space_file
+
+__all__ = [
+    "ChiefUnreachableError",
+    "CourseHyperModel",
+    "DistributedError",
+    "NoWorkerError",
+    "PortInUseError",
+    "SearchChangedError",
+    "SearchConfig",
+    "SearchResult",
+    "SearchSpace",
+    "completed_trials",
+    "count_parameters",
+    "course_space",
+    "end_order",
+    "launch",
+    "load_space_file",
+    "make_tuner",
+    "read_trials",
+    "report",
+    "resolve_config",
+    "run_search",
+    "serve_chief",
+]

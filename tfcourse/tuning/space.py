@@ -1,0 +1,459 @@
+"""The course's search space, and space files in ``tuning/`` that narrow it (seed 000 homework).
+
+Seed 000's homework: "train on MNIST with suitable activation, initialization
+and optimizer, and push the accuracy as high as you can, showing the process".
+The course's choices form the space:
+
+    num_layers, units          depth and width of the MLP (every hidden layer has `units` units)
+    activation                 sigmoid, tanh, relu, leaky_relu, elu, maxout (seed 000, Unit 02)
+    maxout_pieces              pieces per Maxout unit (only when activation = maxout)
+    initializer                random_normal N(0, 1), xavier, he (course rules, seed 000)
+    batch_norm, dropout        on/off and the dropped fraction (seeds 000, 001)
+    optimizer, convention      every tfcourse optimizer; whose rule (course, tf1, keras, torch)
+    learning_rate, schedule    log-scale alpha_0 and a seed 003 decay rule
+    batch_size, epochs         through ``HyperModel.fit`` (seed 003: mini-batches of 64-512)
+
+A space file narrows it so that a search is reproducible from the repository.
+TOML (``tuning/fashion_mnist.toml``) or YAML, with two tables::
+
+    [search]                      # defaults for the command's flags (flags win)
+    dataset = "fashion_mnist"
+    tuner = "random"
+    max_trials = 20
+
+    [space]                       # only the names given change; the rest keep the course's range
+    num_layers = [1, 2, 3]                           # a list: a choice
+    initializer = "he"                               # a scalar: fixed
+    dropout = { min = 0.0, max = 0.5, step = 0.1 }   # a range (int if all ints)
+    learning_rate = { min = 1e-4, max = 1e-2, sampling = "log" }
+
+A value outside the course's range (an activation the course lacks, a negative
+dropout) or an unknown name is refused with the allowed values.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+from tfcourse._validation import check_choice, check_int, check_range
+
+__all__ = [
+    "ACTIVATIONS",
+    "CONVENTIONS",
+    "INITIALIZERS",
+    "SCHEDULES",
+    "SEARCH_KEYS",
+    "TUNERS",
+    "Boolean",
+    "Choice",
+    "Fixed",
+    "FloatRange",
+    "IntRange",
+    "SearchSpace",
+    "course_space",
+    "load_space_file",
+]
+
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "maxout")
+INITIALIZERS = ("random_normal", "xavier", "he")
+CONVENTIONS = ("course", "tf1", "keras", "torch")
+SCHEDULES = ("constant", "inverse_time", "exponential", "inverse_sqrt_epoch", "staircase")
+TUNERS = ("random", "bayesian", "hyperband")
+
+#: Keys a space file's ``[search]`` table may set, with their meaning.
+SEARCH_KEYS = {
+    "dataset": "mnist, fashion_mnist or synthetic",
+    "tuner": "random, bayesian or hyperband",
+    "max_trials": "how many trials at most (random and bayesian)",
+    "objective": "the metric to optimize, e.g. val_accuracy",
+    "seed": "seed of the oracle and of every model",
+    "validation_split": "fraction of the training set held out for validation",
+    "patience": "early-stopping patience in epochs",
+    "num_train": "keep only the first examples of the training set",
+    "num_test": "keep only the first examples of the test set",
+    "max_params": "a model with more trainable parameters fails its trial",
+    "hyperband_factor": "Hyperband's reduction factor",
+}
+
+
+# ----------------------------------------------------------------------------
+# One hyperparameter's domain
+# ----------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Choice:
+    """One of ``values`` (KerasTuner ``hp.Choice``); the first is the default."""
+
+    values: tuple
+    default: Any = None
+
+    def declare(self, hp, name):
+        default = self.default if self.default in self.values else None
+        return hp.Choice(name, list(self.values), ordered=_is_numeric(self.values),
+                         default=default)
+
+    def candidates(self):
+        return list(self.values)
+
+    def to_json(self):
+        return {"choice": list(self.values), "default": self.default}
+
+
+@dataclasses.dataclass(frozen=True)
+class IntRange:
+    """An integer in [min_value, max_value] (``hp.Int``)."""
+
+    min_value: int
+    max_value: int
+    step: int = 1
+    sampling: str = "linear"
+
+    def declare(self, hp, name):
+        return hp.Int(name, self.min_value, self.max_value, step=self.step,
+                      sampling=self.sampling)
+
+    def candidates(self):
+        if self.sampling == "log":
+            values, value = [], self.min_value
+            while value <= self.max_value:
+                values.append(value)
+                value *= self.step
+            return values
+        return list(range(self.min_value, self.max_value + 1, self.step))
+
+    def to_json(self):
+        return {"int": [self.min_value, self.max_value], "step": self.step,
+                "sampling": self.sampling}
+
+
+@dataclasses.dataclass(frozen=True)
+class FloatRange:
+    """A float in [min_value, max_value] (``hp.Float``), optionally on a grid of ``step``."""
+
+    min_value: float
+    max_value: float
+    step: float | None = None
+    sampling: str = "linear"
+    default: float | None = None
+
+    def declare(self, hp, name):
+        default = (self.default if self.default is not None
+                   and self.min_value <= self.default <= self.max_value else None)
+        return hp.Float(name, self.min_value, self.max_value, step=self.step,
+                        sampling=self.sampling, default=default)
+
+    def candidates(self):
+        return [self.min_value, self.max_value]
+
+    def to_json(self):
+        return {"float": [self.min_value, self.max_value], "step": self.step,
+                "sampling": self.sampling, "default": self.default}
+
+
+@dataclasses.dataclass(frozen=True)
+class Boolean:
+    """True or False (``hp.Boolean``); default False."""
+
+    def declare(self, hp, name):
+        return hp.Boolean(name)
+
+    def candidates(self):
+        return [False, True]
+
+    def to_json(self):
+        return {"boolean": True}
+
+
+@dataclasses.dataclass(frozen=True)
+class Fixed:
+    """A single value (``hp.Fixed``): the dimension is not searched."""
+
+    value: Any
+
+    def declare(self, hp, name):
+        return hp.Fixed(name, self.value)
+
+    def candidates(self):
+        return [self.value]
+
+    def to_json(self):
+        return {"fixed": self.value}
+
+
+def _is_numeric(values) -> bool:
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+
+
+# ----------------------------------------------------------------------------
+# The course's space and the limits a file may narrow it within
+# ----------------------------------------------------------------------------
+
+# name -> (kind, limits): "choice" lists the allowed values; "int"/"float"
+# give the interval a range or a value must lie in.
+_LIMITS: dict[str, tuple[str, Any]] = {
+    "num_layers": ("int", (1, 16)),
+    "units": ("int", (1, 8192)),
+    "activation": ("choice", ACTIVATIONS),
+    "maxout_pieces": ("int", (1, 8)),
+    "initializer": ("choice", INITIALIZERS),
+    "batch_norm": ("bool", None),
+    "dropout": ("float", (0.0, 0.95)),
+    "optimizer": ("choice", None),  # tfcourse.optimizers.ALL, read when needed
+    "convention": ("choice", CONVENTIONS),
+    "learning_rate": ("float", (1e-7, 10.0)),
+    "schedule": ("choice", SCHEDULES),
+    "batch_size": ("int", (1, 65536)),
+    "epochs": ("int", (1, 1000)),
+}
+
+#: The order hyperparameters are declared in, and the only names a file may use.
+NAMES = tuple(_LIMITS)
+
+
+def _optimizer_names() -> tuple[str, ...]:
+    from tfcourse import optimizers  # noqa: PLC0415  (imports keras)
+
+    return tuple(optimizers.ALL)
+
+
+def course_space() -> "SearchSpace":
+    """The whole space of the course's choices (seed 000's homework, seed 003's schedules).
+
+    The default point (what a first Bayesian trial and the objective check use)
+    is the course's recommendation: 2 x 256 ReLU units, He initialization, Adam
+    at 1e-3, mini-batches of 128.
+    """
+    return SearchSpace({
+        "num_layers": IntRange(1, 4),
+        "units": Choice((64, 128, 256, 512, 1024), default=256),
+        "activation": Choice(ACTIVATIONS, default="relu"),
+        "maxout_pieces": IntRange(2, 4),
+        "initializer": Choice(INITIALIZERS, default="he"),
+        "batch_norm": Boolean(),
+        "dropout": FloatRange(0.0, 0.5, step=0.1),
+        "optimizer": Choice(_optimizer_names(), default="adam"),
+        "convention": Fixed("course"),
+        "learning_rate": FloatRange(1e-4, 1e-1, sampling="log", default=1e-3),
+        "schedule": Choice(SCHEDULES),
+        "batch_size": Choice((32, 64, 128, 256, 512), default=128),
+        "epochs": Fixed(20),
+    })
+
+
+class SearchSpace:
+    """The resolved search space: one domain per name of ``NAMES``.
+
+    ``declare(hp)`` registers every hyperparameter with KerasTuner in a fixed
+    order and returns the active values as a dict (``maxout_pieces`` only
+    when the activation is ``maxout``).
+    """
+
+    def __init__(self, domains: Mapping[str, Any]):
+        missing = [name for name in NAMES if name not in domains]
+        unknown = [name for name in domains if name not in NAMES]
+        if missing or unknown:
+            raise ValueError(
+                f"A search space needs exactly the names {list(NAMES)}. "
+                f"Received: missing={missing}, unknown={unknown}"
+            )
+        self.domains = {name: domains[name] for name in NAMES}
+
+    def narrowed(self, overrides: Mapping[str, Any], source: str = "the space") -> "SearchSpace":
+        """A copy with the domains of ``overrides`` (raw file values) replaced."""
+        domains = dict(self.domains)
+        for name, raw in overrides.items():
+            domain = parse_domain(name, raw, source)
+            previous = domains.get(name)
+            # Keep the course's default point where the narrowed domain still holds it.
+            if isinstance(domain, Choice) and isinstance(previous, Choice) \
+                    and previous.default in domain.values:
+                domain = dataclasses.replace(domain, default=previous.default)
+            if isinstance(domain, FloatRange) and isinstance(previous, FloatRange) \
+                    and previous.default is not None \
+                    and domain.min_value <= previous.default <= domain.max_value:
+                domain = dataclasses.replace(domain, default=previous.default)
+            domains[name] = domain
+        return SearchSpace(domains)
+
+    def declare(self, hp) -> dict[str, Any]:
+        values = {}
+        for name, domain in self.domains.items():
+            if name == "maxout_pieces":
+                continue
+            values[name] = domain.declare(hp, name)
+            if name == "activation" and "maxout" in domain.candidates():
+                with hp.conditional_scope("activation", ["maxout"]):
+                    pieces = self.domains["maxout_pieces"].declare(hp, "maxout_pieces")
+                if values["activation"] == "maxout":
+                    values["maxout_pieces"] = pieces
+        return values
+
+    def defaults(self) -> dict[str, Any]:
+        """The values a first trial with nothing searched yet would use."""
+        import keras_tuner  # noqa: PLC0415
+
+        return self.declare(keras_tuner.HyperParameters())
+
+    def to_json(self) -> dict[str, Any]:
+        return {name: domain.to_json() for name, domain in self.domains.items()}
+
+    def fingerprint(self, **settings: Any) -> str:
+        """A SHA-256 of the resolved space plus ``settings`` (dataset, tuner, objective...)."""
+        blob = json.dumps({"space": self.to_json(), "settings": settings},
+                          sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+    def __eq__(self, other):
+        return isinstance(other, SearchSpace) and self.to_json() == other.to_json()
+
+    def __repr__(self):
+        return f"SearchSpace({self.to_json()})"
+
+
+# ----------------------------------------------------------------------------
+# Parsing a file's values
+# ----------------------------------------------------------------------------
+
+
+def _check_value(name: str, value: Any, label: str) -> Any:
+    kind, limits = _LIMITS[name]
+    if kind == "choice":
+        allowed = _optimizer_names() if name == "optimizer" else limits
+        return check_choice(label, value, allowed)
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise TypeError(
+                f"`{label}` must be true or false. Received: {label}={value!r} "
+                f"of type {type(value).__name__}"
+            )
+        return value
+    low, high = limits
+    if kind == "int":
+        return check_int(label, value, low, high)
+    return check_range(label, value, low, high)
+
+
+def parse_domain(name: str, raw: Any, source: str = "the space") -> Any:
+    """Turn a file's value for ``name`` into a domain, checking the course's limits."""
+    if name not in _LIMITS:
+        raise ValueError(
+            f"Unknown hyperparameter {name!r} in {source}. Allowed names: {list(NAMES)}"
+        )
+    kind = _LIMITS[name][0]
+    label = f"{name}"
+    if isinstance(raw, list):
+        if not raw:
+            raise ValueError(f"`{label}` must list at least one value. Received: {label}=[]")
+        values = tuple(_check_value(name, v, f"{label}[{i}]") for i, v in enumerate(raw))
+        if len(set(values)) != len(values):
+            raise ValueError(f"`{label}` lists a value twice. Received: {label}={raw!r}")
+        if kind == "bool" and set(values) == {False, True}:
+            return Boolean()
+        return Fixed(values[0]) if len(values) == 1 else Choice(values)
+    if isinstance(raw, Mapping):
+        return _parse_range(name, kind, dict(raw), label)
+    return Fixed(_check_value(name, raw, label))
+
+
+def _parse_range(name: str, kind: str, raw: dict, label: str) -> Any:
+    allowed_keys = {"min", "max", "step", "sampling"}
+    unknown = sorted(set(raw) - allowed_keys)
+    if unknown or "min" not in raw or "max" not in raw:
+        raise ValueError(
+            f"A range for `{label}` needs `min` and `max` (and optionally `step`, "
+            f"`sampling`). Received: {label}={raw!r}"
+        )
+    if kind not in ("int", "float"):
+        raise ValueError(
+            f"`{label}` takes a value or a list of values, not a range. Received: {label}={raw!r}"
+        )
+    sampling = check_choice(f"{label}.sampling", raw.get("sampling", "linear"),
+                            ("linear", "log", "reverse_log"))
+    low = _check_value(name, raw["min"], f"{label}.min")
+    high = _check_value(name, raw["max"], f"{label}.max")
+    check_range(f"{label}.max", high, low, math.inf,
+                hint=f"it must not be below {label}.min")
+    step = raw.get("step")
+    if sampling != "linear" and low <= 0:
+        raise ValueError(
+            f"`{label}.min` must be > 0 for sampling={sampling!r}. Received: {label}.min={low!r}"
+        )
+    integer = kind == "int"
+    if integer:
+        step = check_int(f"{label}.step", 1 if step is None else step, 1)
+        return IntRange(int(low), int(high), step, sampling)
+    if step is not None:
+        step = check_range(f"{label}.step", step, 0.0, math.inf, low_open=True)
+    return FloatRange(float(low), float(high), step, sampling)
+
+
+# ----------------------------------------------------------------------------
+# Space files
+# ----------------------------------------------------------------------------
+
+
+def _read_mapping(path: Path) -> dict:
+    suffix = path.suffix.lower()
+    if suffix == ".toml":
+        try:
+            import tomllib  # noqa: PLC0415
+        except ModuleNotFoundError:  # Python 3.10
+            import tomli as tomllib  # noqa: PLC0415
+        with open(path, "rb") as handle:
+            try:
+                return tomllib.load(handle)
+            except tomllib.TOMLDecodeError as error:
+                raise ValueError(f"{path} is not valid TOML: {error}") from error
+    if suffix in (".yaml", ".yml"):
+        try:
+            import yaml  # noqa: PLC0415
+        except ModuleNotFoundError as error:
+            raise ModuleNotFoundError(
+                f"Reading {path} needs PyYAML (pip install pyyaml), or write the space as TOML"
+            ) from error
+        with open(path, encoding="utf-8") as handle:
+            try:
+                content = yaml.safe_load(handle)
+            except yaml.YAMLError as error:
+                raise ValueError(f"{path} is not valid YAML: {error}") from error
+        if content is None:
+            return {}
+        if not isinstance(content, dict):
+            raise ValueError(f"{path} must hold a mapping with `search` and `space` tables")
+        return content
+    raise ValueError(
+        f"`space` must be a .toml, .yaml or .yml file. Received: space={str(path)!r}"
+    )
+
+
+def load_space_file(path: str | os.PathLike) -> tuple[SearchSpace, dict[str, Any]]:
+    """Read a space file: the course space narrowed by ``[space]``, and ``[search]``.
+
+    Returns ``(space, search_settings)``. Raises ``FileNotFoundError`` for a
+    missing file and ``ValueError`` for unknown tables, names or values.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"Space file not found: {path}")
+    content = _read_mapping(path)
+    unknown_tables = sorted(set(content) - {"search", "space"})
+    if unknown_tables:
+        raise ValueError(
+            f"{path} may hold only the tables ['search', 'space']. Received: {unknown_tables}"
+        )
+    search = dict(content.get("search") or {})
+    unknown_keys = sorted(set(search) - set(SEARCH_KEYS))
+    if unknown_keys:
+        raise ValueError(
+            f"Unknown key(s) {unknown_keys} in the [search] table of {path}. "
+            f"Allowed keys: {sorted(SEARCH_KEYS)}"
+        )
+    space = course_space().narrowed(content.get("space") or {}, source=str(path))
+    return space, search
