@@ -1,0 +1,61 @@
+"""The 784-256-256-10 ReLU network (random normal init) trained on MNIST with Momentum 0.9.
+
+Seed: 004_bed41145f0b74057.txt, slide "AdaGrad, RMSProp, Momentum, Adam" (third line).
+Course result: none reported.
+Lines: the optimizer line is the seed's; learning_rate = 0.001 is the seed's "Gradient
+descent" slide; the rest is the seed's standard program: the network is the seed's "Affine, Activation" slide, the cost its
+"Loss Function" slide (softmax_cross_entropy_with_logits spelling), the loop its "Gradient
+descent" slide (training_epochs = 15, batch_size = 100); the closing accuracy lines are
+those of its "Early Stopping" slide, run once after training.
+Only the import lines differ from the course's code.
+"""
+import tfcourse.compat.v1 as tf
+
+from tfcourse.compat.v1.examples.tutorials.mnist import input_data
+
+mnist = input_data.read_data_sets("MNIST_data/", one_hot=True)
+
+X = tf.placeholder(tf.float32, [None, 784])
+Y = tf.placeholder(tf.float32, [None, 10])
+
+W1 = tf.Variable(tf.random_normal([784, 256]))
+b1 = tf.Variable(tf.random_normal([256]))
+L1 = tf.nn.relu(tf.matmul(X, W1) + b1)
+
+W2 = tf.Variable(tf.random_normal([256, 256]))
+b2 = tf.Variable(tf.random_normal([256]))
+L2 = tf.nn.relu(tf.matmul(L1, W2) + b2)
+
+W3 = tf.Variable(tf.random_normal([256, 10]))
+b3 = tf.Variable(tf.random_normal([10]))
+hypothesis = tf.matmul(L2, W3) + b3
+
+cost = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(
+    logits=hypothesis, labels=Y))
+
+learning_rate = 0.001
+optimizer = tf.train.MomentumOptimizer(learning_rate=learning_rate,
+momentum=0.9).minimize(cost)
+
+sess = tf.Session()
+sess.run(tf.global_variables_initializer())
+
+training_epochs = 15
+batch_size = 100
+
+for epoch in range(training_epochs):
+    avg_cost = 0
+    total_batch = int(mnist.train.num_examples / batch_size)
+
+    for i in range(total_batch):
+        batch_xs, batch_ys = mnist.train.next_batch(batch_size)
+        feed_dict = {X: batch_xs, Y: batch_ys}
+        c, _ = sess.run([cost, optimizer], feed_dict=feed_dict)
+        avg_cost += c / total_batch
+
+    print('Epoch:', '%04d' % (epoch + 1), 'cost =', '{:.9f}'.format(avg_cost))
+
+print('Learning Finished!')
+correct_prediction = tf.equal(tf.argmax(hypothesis, 1), tf.argmax(Y, 1))
+accuracy = tf.reduce_mean(tf.cast(correct_prediction, tf.float32))
+print('Accuracy:', sess.run(accuracy, feed_dict={X: mnist.test.images, Y: mnist.test.labels}))
