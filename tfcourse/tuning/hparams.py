@@ -6,9 +6,10 @@ integer hyperparameter as a number. The HParams protocol has no integer
 type (``DATA_TYPE_FLOAT64`` is its only numeric type), and the TensorBoard
 2.21 dashboard prints numbers with ``toPrecision(5)``: ``units`` = 256 shows
 as ``256.00`` and 8 as ``8.0000``. Here integers are written as strings
-("256") with a discrete domain listed in numeric order, so the table shows
-``256`` and the parallel-coordinates axis keeps the numeric order; floats
-stay numbers, booleans booleans.
+("256") with a discrete domain of all their values, so the table and the
+filters show ``256``; floats stay numbers, booleans booleans. The price:
+TensorBoard sorts a string domain as text, so the parallel-coordinates axis
+of ``units`` reads 1024, 128, 256, 512, 64.
 
 Layout under the search's TensorBoard root::
 

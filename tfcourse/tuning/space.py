@@ -379,7 +379,7 @@ def _parse_range(name: str, kind: str, raw: dict, label: str) -> Any:
     low = _check_value(name, raw["min"], f"{label}.min")
     high = _check_value(name, raw["max"], f"{label}.max")
     check_range(f"{label}.max", high, low, math.inf,
-                hint=f"it must not be below {label}.min")
+                hint=f"It must not be below {label}.min")
     step = raw.get("step")
     if sampling != "linear" and low <= 0:
         raise ValueError(
