@@ -9,9 +9,9 @@ Seed 003 (C2W2L01-L02): with m training examples and mini-batch size b,
 
 Seed 004's TF1 loop does the same by hand (``total_batch =
 int(num_examples / batch_size)``; it drops the remainder, which this helper
-does not). :func:`train` runs ``model.fit`` over a :class:`MiniBatches`
-sequence whose order is reshuffled every epoch from ``(seed, epoch)``, so a
-run is reproducible and a resumed run sees the same order as an
+does not). :func:`train` runs ``model.fit`` over the :class:`MiniBatches`
+of each epoch, reshuffled from ``(seed, epoch)``, so a run is reproducible
+and a resumed run (``initial_epoch``) sees the same order as an
 uninterrupted one.
 """
 
@@ -45,25 +45,24 @@ def updates_per_epoch(num_examples: int, batch_size: int) -> int:
     return math.ceil(num_examples / batch_size)
 
 
-class MiniBatches(keras.utils.PyDataset):
-    """The mini-batches X^{t}, Y^{t} of one epoch (seed 003's notation).
+class MiniBatches:
+    """The mini-batches X^{t}, Y^{t} of every epoch (seed 003's notation).
 
     Epoch e uses the permutation drawn from ``numpy.random.default_rng((seed,
-    e))`` when ``shuffle`` is on, the original order otherwise. ``epoch`` is
-    advanced by Keras at the end of every epoch (``on_epoch_end``).
+    e))`` when ``shuffle`` is on, the original order otherwise, so the order
+    depends only on (seed, epoch): a resumed run sees the same mini-batches as
+    an uninterrupted one. ``epochs(start, stop)`` yields them in order, which
+    is what ``model.fit`` consumes (Keras reads a generator sequentially and
+    never reorders it).
     """
 
-    def __init__(self, x, y, batch_size: int, *, shuffle: bool = True, seed: int = 0,
-                 epoch: int = 0):
-        super().__init__()
+    def __init__(self, x, y, batch_size: int, *, shuffle: bool = True, seed: int = 0):
         self.x = x
         self.y = y
         self.num_examples = _num_examples(x)
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.seed = seed
-        self.epoch = epoch
-        self._order = self.order(epoch)
 
     def order(self, epoch: int) -> np.ndarray:
         """The example indices of epoch ``epoch``, in the order they are used."""
@@ -74,13 +73,16 @@ class MiniBatches(keras.utils.PyDataset):
     def __len__(self) -> int:
         return math.ceil(self.num_examples / self.batch_size)
 
-    def __getitem__(self, index: int):
-        rows = self._order[index * self.batch_size:(index + 1) * self.batch_size]
+    def batch(self, epoch: int, index: int):
+        """Mini-batch ``index`` (0-based) of epoch ``epoch``: (x, y)."""
+        rows = self.order(epoch)[index * self.batch_size:(index + 1) * self.batch_size]
         return _take(self.x, rows), _take(self.y, rows)
 
-    def on_epoch_end(self) -> None:
-        self.epoch += 1
-        self._order = self.order(self.epoch)
+    def epochs(self, start: int, stop: int):
+        """Yield every mini-batch of epochs start .. stop - 1, in training order."""
+        for epoch in range(start, stop):
+            for index in range(len(self)):
+                yield self.batch(epoch, index)
 
 
 def _num_examples(data) -> int:
@@ -153,6 +155,8 @@ def train(
     shuffle = check_bool("shuffle", shuffle)
     seed = check_int("seed", seed, low=0)
     initial_epoch = fit_kwargs.get("initial_epoch", 0)
-    batches = MiniBatches(x, y, batch_size, shuffle=shuffle, seed=seed, epoch=initial_epoch)
-    return model.fit(batches, epochs=epochs, validation_data=validation_data,
+    batches = MiniBatches(x, y, batch_size, shuffle=shuffle, seed=seed)
+    return model.fit(batches.epochs(initial_epoch, epochs), epochs=epochs,
+                     steps_per_epoch=len(batches), shuffle=False,
+                     validation_data=validation_data,
                      callbacks=callbacks, **fit_kwargs)
