@@ -233,3 +233,16 @@ def test_float32_variables_stay_float32():
         opt.apply_gradients([(np.ones(3, "float32"), w)])
         assert w.dtype == "float32"
         assert all(v.dtype in ("float32", "int64", "int32") for v in opt.variables), name
+
+
+@pytest.mark.parametrize("module", ["tfcourse.optimizers", "tfcourse.optimizers.gradient_descent",
+                                    "tfcourse.optimizers.momentum", "tfcourse.optimizers.adagrad",
+                                    "tfcourse.optimizers.rmsprop", "tfcourse.optimizers.adadelta",
+                                    "tfcourse.optimizers.adam", "tfcourse.optimizers.nadam",
+                                    "tfcourse.ewa"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0 and result.failed == 0, result

@@ -66,7 +66,7 @@ class Adadelta(ConventionOptimizer):
     >>> w = keras.Variable(np.zeros(1, "float32"))
     >>> opt = Adadelta(rho=0.75, epsilon=0.25)   # dx = sqrt(.25) / sqrt(.25 + .25) * 1
     >>> _ = opt.apply_gradients([(np.array([1.0], "float32"), w)])
-    >>> np.round(keras.ops.convert_to_numpy(w), 6).tolist()
+    >>> np.round(keras.ops.convert_to_numpy(w).astype(float), 6).tolist()
     [-0.707107]
 
     References: seeds 000 and 002 (AdaDelta); Zeiler 2012 (arXiv:1212.5701),

@@ -88,7 +88,7 @@ class Adagrad(ConventionOptimizer):
     >>> from tfcourse.optimizers import Adagrad
     >>> w = keras.Variable(np.zeros(2, "float32"))
     >>> _ = Adagrad(0.5).apply_gradients([(np.array([3.0, -4.0], "float32"), w)])
-    >>> np.round(keras.ops.convert_to_numpy(w), 6).tolist()   # -0.5 * sign(g)
+    >>> np.round(keras.ops.convert_to_numpy(w).astype(float), 6).tolist()   # -0.5 * sign(g)
     [-0.5, 0.5]
 
     References: seed 002 (Adaptive Gradient); Duchi, Hazan & Singer 2011;

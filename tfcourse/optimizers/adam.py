@@ -177,9 +177,9 @@ class Adam(_AdamFamily):
 
     >>> import keras, numpy as np
     >>> from tfcourse.optimizers import Adam
-    >>> w = keras.Variable(np.zeros(2, "float32"))
-    >>> _ = Adam(0.1).apply_gradients([(np.array([2.0, -3.0], "float32"), w)])
-    >>> np.round(keras.ops.convert_to_numpy(w), 6).tolist()   # first step: -lr sign(g)
+    >>> w = keras.Variable(np.zeros(2, "float64"))
+    >>> _ = Adam(0.1).apply_gradients([(np.array([2.0, -3.0]), w)])
+    >>> np.round(keras.ops.convert_to_numpy(w).astype(float), 6).tolist()   # first step: -lr sign(g)
     [-0.1, 0.1]
 
     References: seed 003 (C2W2L08), seed 002 (Adam); Kingma & Ba 2014
@@ -227,10 +227,10 @@ class AdamW(_AdamFamily):
 
     >>> import keras, numpy as np
     >>> from tfcourse.optimizers import AdamW
-    >>> w = keras.Variable(np.ones(1, "float32"))
+    >>> w = keras.Variable(np.ones(1, "float64"))
     >>> opt = AdamW(0.1, weight_decay=0.5)        # w = 1 - 0.05, then -0.1 sign(g)
-    >>> _ = opt.apply_gradients([(np.array([1.0], "float32"), w)])
-    >>> np.round(keras.ops.convert_to_numpy(w), 6).tolist()
+    >>> _ = opt.apply_gradients([(np.array([1.0]), w)])
+    >>> np.round(keras.ops.convert_to_numpy(w).astype(float), 6).tolist()
     [0.85]
 
     References: Loshchilov & Hutter 2019 (arXiv:1711.05101); seed 002

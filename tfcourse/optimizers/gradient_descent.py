@@ -50,7 +50,7 @@ class GradientDescent(ConventionOptimizer):
     >>> from tfcourse.optimizers import GradientDescent
     >>> w = keras.Variable(np.array([1.0, 2.0, 3.0], "float32"))
     >>> _ = GradientDescent(0.1).apply_gradients([(np.ones(3, "float32"), w)])
-    >>> np.round(keras.ops.convert_to_numpy(w), 6).tolist()
+    >>> np.round(keras.ops.convert_to_numpy(w).astype(float), 6).tolist()
     [0.9, 1.9, 2.9]
 
     References: seeds 000 (Unit 05), 002 (Learning Notation), 003 (C2W2L01).

@@ -174,7 +174,7 @@ class Momentum(_MomentumFamily):
     >>> w = keras.Variable(np.zeros(2, "float32"))
     >>> opt = Momentum(1.0, momentum=0.9)            # course: v = 0.1 g
     >>> _ = opt.apply_gradients([(np.ones(2, "float32"), w)])
-    >>> np.round(keras.ops.convert_to_numpy(w), 6).tolist()
+    >>> np.round(keras.ops.convert_to_numpy(w).astype(float), 6).tolist()
     [-0.1, -0.1]
 
     References: seed 003 (C2W2L06, momentum as an EWA), seed 002 (momentum,
@@ -234,7 +234,7 @@ class Nesterov(_MomentumFamily):
     >>> w = keras.Variable(np.zeros(2, "float32"))
     >>> opt = Nesterov(0.1, momentum=0.5)   # v = 0.1 g; w -= 0.5 v + 0.1 g
     >>> _ = opt.apply_gradients([(np.ones(2, "float32"), w)])
-    >>> np.round(keras.ops.convert_to_numpy(w), 6).tolist()
+    >>> np.round(keras.ops.convert_to_numpy(w).astype(float), 6).tolist()
     [-0.15, -0.15]
 
     References: seed 002 (NAG), seed 001 (Sutskever et al. 2013 figure);

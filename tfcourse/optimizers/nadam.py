@@ -85,7 +85,7 @@ class Nadam(ConventionOptimizer):
     >>> from tfcourse.optimizers import Nadam
     >>> w = keras.Variable(np.zeros(1, "float64"))
     >>> _ = Nadam(0.1, convention="tf1").apply_gradients([(np.array([1.0]), w)])
-    >>> np.round(keras.ops.convert_to_numpy(w), 6).tolist()   # lr * 1.9 g / |g|
+    >>> np.round(keras.ops.convert_to_numpy(w).astype(float), 6).tolist()   # lr * 1.9 g / |g|
     [-0.19]
 
     References: Dozat 2016, "Incorporating Nesterov Momentum into Adam";

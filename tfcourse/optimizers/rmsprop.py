@@ -85,7 +85,7 @@ class RMSProp(ConventionOptimizer):
     >>> w = keras.Variable(np.zeros(1, "float32"))
     >>> opt = RMSProp(0.1, rho=0.75, epsilon=0.0)       # s = 0.25 g^2
     >>> _ = opt.apply_gradients([(np.array([2.0], "float32"), w)])
-    >>> np.round(keras.ops.convert_to_numpy(w), 6).tolist()   # -0.1 * 2 / 1
+    >>> np.round(keras.ops.convert_to_numpy(w).astype(float), 6).tolist()   # -0.1 * 2 / 1
     [-0.2]
 
     References: seed 003 (C2W2L07), seed 002 (RMSProp); Tieleman & Hinton
