@@ -32,6 +32,7 @@ environment variable (so it works for ``python program.py`` and for
 from __future__ import annotations
 
 import contextlib
+import functools
 import dataclasses
 import os
 import threading
@@ -96,6 +97,13 @@ def _env_int(variable: str, low: int) -> int | None:
 
 def from_environment() -> LegacySettings:
     """The knobs set by ``TFCOURSE_*`` environment variables."""
+    return _from_environment(tuple(os.environ.get(name) for name in ENVIRONMENT.values()))
+
+
+@functools.lru_cache(maxsize=8)
+def _from_environment(values: tuple) -> LegacySettings:
+    # Keyed on the variables' values: Session.run asks on every training step.
+    del values
     dataset = os.environ.get(ENVIRONMENT["dataset"], "").strip() or None
     if dataset is not None:
         check_choice(ENVIRONMENT["dataset"], dataset, DATASETS)
@@ -120,13 +128,23 @@ def _stack() -> list[LegacySettings]:
 
 def current() -> LegacySettings:
     """The environment's knobs with every active :func:`overrides` applied."""
-    merged = dataclasses.asdict(from_environment())
+    environment = from_environment()
+    stack = _stack()
+    if not stack:
+        return environment
+    key = (id(environment), *map(id, stack))
+    cached = getattr(_local, "merged", None)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    merged = {field.name: getattr(environment, field.name) for field in dataclasses.fields(environment)}
     for layer in _stack():
         for field in dataclasses.fields(layer):
             value = getattr(layer, field.name)
             if value is not None:
                 merged[field.name] = value
-    return LegacySettings(**merged)
+    result = LegacySettings(**merged)
+    _local.merged = (key, result, environment, tuple(stack))  # the refs keep the ids valid
+    return result
 
 
 @contextlib.contextmanager
