@@ -30,6 +30,19 @@ __all__ = ["ActivationStatistics"]
 _BOUNDS = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 
 
+# Layers that are only an activation: their input is the pre-activation.
+_ACTIVATION_LAYERS = {
+    "LeakyReLU": "leaky_relu", "ELU": "elu", "PReLU": "prelu", "Softmax": "softmax",
+}
+
+
+def is_activation_layer(layer) -> bool:
+    """True for layers that only apply an activation (``Activation``, ``ReLU``, ``ELU``...)."""
+    return isinstance(layer, (keras.layers.Activation, keras.layers.ReLU)) or (
+        type(layer).__name__ in _ACTIVATION_LAYERS and layer.__module__.startswith("keras.")
+    )
+
+
 def activation_kind(layer) -> str | None:
     """``"sigmoid"``, ``"tanh"``, ``"relu"``, another activation's name, or ``None``.
 
@@ -38,6 +51,8 @@ def activation_kind(layer) -> str | None:
     if isinstance(layer, keras.layers.ReLU):
         plain = not layer.negative_slope and layer.threshold == 0 and layer.max_value is None
         return "relu" if plain else "relu_variant"
+    if is_activation_layer(layer) and not isinstance(layer, keras.layers.Activation):
+        return _ACTIVATION_LAYERS[type(layer).__name__]
     function = getattr(layer, "activation", None)
     if function is None:
         return None
@@ -78,7 +93,9 @@ class ActivationStatistics(StepCallback):
             this, an int >= 1. Defaults to `100`.
         layers: names of the layers to monitor. Defaults to every layer with
             a nonlinear activation (``Dense``/``Conv`` with ``activation=``,
-            ``Activation``, ``ReLU``).
+            and the activation layers ``Activation``, ``ReLU``,
+            ``LeakyReLU``, ``ELU``, ``PReLU``, ``Softmax`` that
+            ``tfcourse.models`` builds).
         percentiles: the percentiles to log, each in [0, 100]. Defaults to
             `(15, 50, 85)`, the batch-norm paper's.
         saturation_margin: in (0, 0.5). Defaults to `0.01`.
@@ -145,7 +162,7 @@ class ActivationStatistics(StepCallback):
                 kind = activation_kind(layer)
                 entry = {"name": layer.name, "kind": kind, "output": len(outputs), "twin": None}
                 outputs.append(layer.output)
-                if isinstance(layer, (keras.layers.Activation, keras.layers.ReLU)):
+                if is_activation_layer(layer):
                     entry["preactivation"] = len(outputs)
                     outputs.append(layer.input)
                 elif kind is not None and hasattr(layer, "activation"):
