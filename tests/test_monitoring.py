@@ -326,3 +326,34 @@ def test_unknown_layer_name_lists_the_model_layers(tmp_path, data):
     callback = monitoring.ActivationStatistics(tmp_path, x[:4], layers=["hiden_relu"])
     with pytest.raises(ValueError, match=r"`layers` names layers the model does not have: \['hiden_relu'\]"):
         model.fit(x, y, epochs=1, verbose=0, callbacks=[callback])
+
+
+def test_course_model_optimizer_and_schedule_are_monitored(tmp_path, data):
+    """A tfcourse.models MLP with batch norm, a tfcourse optimizer and a seed-003 schedule."""
+    from tfcourse import models, optimizers, schedules
+
+    x, y = data
+    spec = models.MLPSpec(input_size=6, hidden_sizes=(8, 8), num_classes=2, activation="sigmoid",
+                          batch_norm=True, output_activation="softmax", name="bn_sigmoid")
+    model = models.build_model(spec, seed=0)
+    schedule = schedules.ExponentialEpochDecay(0.05, steps_per_epoch=3, decay_base=0.95)
+    optimizer = optimizers.Adam(learning_rate=schedule)
+    model.compile(optimizer, "sparse_categorical_crossentropy")
+    run = monitoring.run_dir(tmp_path, "bn", "adam")
+    model.fit(x, y, batch_size=32, epochs=3, verbose=0,
+              callbacks=monitoring.run_callbacks(run, (x[:32], y[:32]), every_n_steps=3))
+    train = read_events(os.path.join(run, "train"))
+    sigmoid_layers = [layer.name for layer in model.layers
+                      if getattr(layer, "activation", None) is keras.activations.sigmoid]
+    assert sigmoid_layers, [layer.name for layer in model.layers]
+    for name in sigmoid_layers:  # the batch-norm paper's picture: the sigmoid's input over training
+        assert sorted(scalar_series(train, f"preactivations/{name}/p15")) == [0, 3, 6, 9]
+        assert f"activations/{name}/saturated_fraction" in train
+    norms = {tag for tag in train if tag.startswith("gradient_norm/")}
+    assert any("batch_norm" in tag for tag in norms) and any("dense" in tag for tag in norms)
+    logged = scalar_series(train, "optimizer/learning_rate")
+    assert sorted(logged) == list(range(9))
+    for k, value in logged.items():
+        assert value == pytest.approx(float(schedule(k)), rel=SUMMARY_RTOL), f"step {k}"
+    assert train["optimizer/class"] == [(0, "tfcourse.optimizers.Adam")]
+    assert train["optimizer/convention"] == [(0, optimizer.convention)] == [(0, "course")]
