@@ -20,7 +20,10 @@ def _problem():
 
 
 def _linear_model():
-    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, kernel_initializer="zeros")])
+    # dtype explicit: Keras caches its global dtype policy at the first layer
+    # built in the process, so the float64 fixture alone does not reach layers.
+    model = keras.Sequential([keras.Input((3,), dtype="float64"),
+                              keras.layers.Dense(1, kernel_initializer="zeros", dtype="float64")])
     model.compile(optimizer=optimizers.GradientDescent(0.1), loss="mse", jit_compile=False)
     return model
 
