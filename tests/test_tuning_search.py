@@ -225,3 +225,29 @@ def test_reload_does_not_retry_an_ended_trial(finished_search, tmp_path, drop_en
     ours = reloaded(search.RandomSearchOracle)
     assert ours._retry_queue == [] and ours.ongoing_trials == {}
     assert ours.end_order == ["0", "1", "2"]
+
+
+@pytest.mark.parametrize("tuner,extra,expected", [
+    ("bayesian", ["--max-trials", "2"], 2),
+    # Hyperband, max_epochs 2, factor 2: a bracket of 2 one-epoch trials whose best goes on to
+    # epoch 2, then a bracket of 2 two-epoch trials: 5 trials.
+    ("hyperband", ["--hyperband-factor", "2"], 5),
+])
+def test_bayesian_and_hyperband_searches_run_and_finish(tmp_path, tuner, extra, expected, capsys):
+    space = write_space(tmp_path, text=write_space(tmp_path).read_text()
+                        .replace("epochs = 1", "epochs = 2"))
+    directory = tmp_path / "run"
+    argv = ["--space", str(space), "--dir", str(directory), "--tuner", tuner, *extra]
+    assert tune(argv) == 0
+    statuses = trial_statuses(directory)
+    assert list(statuses.values()) == ["COMPLETED"] * expected
+    assert sorted(end_order(directory)) == sorted(statuses)
+    if tuner == "hyperband":
+        values = [json.loads(path.read_text())["hyperparameters"]["values"]
+                  for path in sorted(directory.glob("trials/trial_*/trial.json"))]
+        continued = [v for v in values if "tuner/trial_id" in v]
+        assert len(continued) == 1 and continued[0]["tuner/initial_epoch"] == 1
+        assert continued[0]["tuner/epochs"] == 2
+    capsys.readouterr()
+    assert tune(argv) == 0
+    assert "nothing to do" in capsys.readouterr().err
