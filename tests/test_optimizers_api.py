@@ -239,7 +239,7 @@ def test_float32_variables_stay_float32():
                                     "tfcourse.optimizers.momentum", "tfcourse.optimizers.adagrad",
                                     "tfcourse.optimizers.rmsprop", "tfcourse.optimizers.adadelta",
                                     "tfcourse.optimizers.adam", "tfcourse.optimizers.nadam",
-                                    "tfcourse.ewa"])
+                                    "tfcourse.averages"])
 def test_docstring_examples_run(module):
     import doctest
     import importlib

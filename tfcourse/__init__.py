@@ -34,7 +34,7 @@ _SUBMODULES = (
 
 # Public functions that live in a submodule: name -> module.
 _FUNCTIONS = {
-    "ewa": "tfcourse.ewa",
+    "ewa": "tfcourse.averages",
     "load_model": "tfcourse.saving",
     "set_seed": "tfcourse.seeding",
 }

@@ -10,8 +10,6 @@ Momentum, RMSProp and Adam are this average applied to the gradients
 
 from __future__ import annotations
 
-import sys
-import types
 from typing import Any
 
 import numpy as np
@@ -66,18 +64,3 @@ def ewa(values: Any, beta: float, bias_correction: bool = True) -> np.ndarray:
         correction = 1.0 - beta ** steps
         averages = averages / correction.reshape((-1,) + (1,) * (theta.ndim - 1))
     return averages
-
-
-class _CallableModule(types.ModuleType):
-    """Lets ``tfcourse.ewa(...)`` work even after ``import tfcourse.ewa``.
-
-    ``tfcourse.ewa`` is both this module and the public function: importing
-    the module binds the package attribute to the module, which would shadow
-    the function that ``tfcourse.__getattr__`` returns.
-    """
-
-    def __call__(self, values: Any, beta: float, bias_correction: bool = True) -> np.ndarray:
-        return ewa(values, beta, bias_correction)
-
-
-sys.modules[__name__].__class__ = _CallableModule
