@@ -239,7 +239,7 @@ def test_ewa_curves_follow_the_formula(main, tmp_path):
     [
         (["--optimizers", "adamm"], "error: `optimizer` must be one of"),
         (["--steps", "0"], "error: `steps` must be an integer in [1, inf). Received: steps=0"),
-        (["--learning-rate", "-1"], "error: `learning_rates` must be in (0.0, inf). Received: learning_rates=-1.0"),
+        (["--learning-rate", "-1"], "error: `learning_rate` must be in (0.0, inf). Received: learning_rate=-1.0"),
     ],
     ids=["unknown_optimizer", "steps", "learning_rate"],
 )

@@ -16,6 +16,29 @@ Callbacks, each usable alone in ``model.fit(callbacks=[...])``:
 ``logs/<experiment>/<run>/{train,validation}`` and the set of callbacks the
 ``tfcourse`` commands use; :func:`serve` starts TensorBoard on loopback
 (``tfcourse board``); :func:`write_image` puts a PNG into a run.
+
+Tags a run writes with :func:`run_callbacks` (``<layer>`` is the layer name,
+``<run>`` the folder ``logs/<experiment>/<run>``):
+
+==========================================  ======================  ===================
+tag                                         where                   kind
+==========================================  ======================  ===================
+epoch_loss, epoch_<metric>,                 <run>/train,            scalar (Keras'
+epoch_learning_rate                         <run>/validation        TensorBoard)
+optimizer/learning_rate                     <run>/train             scalar, every step
+optimizer/class, optimizer/convention       <run>/train             text, per fit
+activations/<layer>/p15, p50, p85           <run>/train             scalar, every N
+preactivations/<layer>/p15, p50, p85        <run>/train             scalar, every N
+activations/<layer>/saturated_fraction      <run>/train             scalar (sigmoid, tanh)
+activations/<layer>/dead_fraction           <run>/train             scalar (ReLU)
+gradient_norm/<layer>, gradient_norm/global <run>/train             scalar, every N
+weights/<layer>/<variable>,                 <run>/train             histogram (only with
+gradients/<layer>/<variable>                                        histograms=True)
+_hparams_/session_start_info                <run>                   hparams (HParamsLogger)
+_hparams_/experiment                        logs/<experiment>       hparams_config
+<figure> (e.g. optimizers_beale)            logs/plots              image (tfcourse plot
+                                                                    --logdir logs)
+==========================================  ======================  ===================
 """
 
 from tfcourse.monitoring.activation_statistics import ActivationStatistics

@@ -179,7 +179,7 @@ def optimizer_paths(
         table = dict(learning_rates or {})
         rates = {name: table.get(name) for name in names}
     else:
-        rate = check_positive("learning_rates", learning_rates)
+        rate = check_positive("learning_rate", learning_rates)
         rates = {name: rate for name in names}
     return {
         name: optimizer_path(surface, name, rates[name], convention, steps) for name in names
