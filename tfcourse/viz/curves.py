@@ -4,7 +4,7 @@ Each function returns data (NumPy arrays in small dataclasses or dicts) and
 draws nothing; ``tfcourse.viz.figures`` draws them. Every number comes from
 the package's own components: activation layers from ``tfcourse.layers``,
 initializers from ``tfcourse.initializers``, schedules from
-``tfcourse.schedules``, the average from ``tfcourse.ewa``.
+``tfcourse.schedules``, the average from ``tfcourse.ewa`` (tfcourse.averages).
 """
 
 from __future__ import annotations
@@ -233,12 +233,12 @@ def temperature_series(days: int = 365, seed: int = 0) -> np.ndarray:
 def ewa_curves(
     values, betas: Sequence[float] = (0.9, 0.98, 0.5)
 ) -> dict[tuple[float, bool], np.ndarray]:
-    """``tfcourse.ewa`` of ``values`` for each beta, with and without bias correction.
+    """``tfcourse.ewa`` (in tfcourse.averages) of ``values`` for each beta, with and without bias correction.
 
     Returns:
         ``(beta, bias_correction)`` -> the averaged series.
     """
-    from tfcourse.ewa import ewa
+    from tfcourse.averages import ewa
 
     result = {}
     for beta in betas:
