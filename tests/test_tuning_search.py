@@ -251,3 +251,16 @@ def test_bayesian_and_hyperband_searches_run_and_finish(tmp_path, tuner, extra, 
     capsys.readouterr()
     assert tune(argv) == 0
     assert "nothing to do" in capsys.readouterr().err
+
+
+def test_report_without_the_best_checkpoint_says_where_it_is(finished_search, tmp_path, capsys):
+    # On several machines the chief has no checkpoint of a trial a remote worker trained.
+    copy = tmp_path / "run"
+    shutil.copytree(finished_search.directory, copy)
+    best = json.loads((copy / "results.json").read_text())["best_trial_id"]
+    (copy / "trials" / f"trial_{best}" / "checkpoint.weights.h5").unlink()
+    config = search.resolve_config(str(finished_search.space), directory=str(copy))
+    result = search.report(config)
+    assert result.test_accuracy is None and result.best_trial_id == best
+    assert "is not on this machine (the worker that ran it has it)" in capsys.readouterr().out
+    assert result.wall_time_s > 0  # from the run recorded in search.json

@@ -205,3 +205,16 @@ def test_hparams_write_integers_as_integers():
     assert set(domains["units"].values) == {"64", "128", "256", "512", "1024"}
     assert set(domains["num_layers"].values) == {"1", "2", "3", "4"}
     assert domains["learning_rate"].min_value == pytest.approx(1e-4)
+
+
+def test_public_names_and_cli_choices_agree_with_the_package():
+    import tfcourse
+    from tfcourse import data, tuning
+    from tfcourse.cli import tune as tune_cli
+    from tfcourse.tuning import search, space
+
+    assert tfcourse.tuning is tuning
+    for name in tuning.__all__:
+        assert hasattr(tuning, name), name
+    assert tune_cli.TUNERS == space.TUNERS
+    assert tune_cli.DATASETS == search.DATASETS == data.DATASETS

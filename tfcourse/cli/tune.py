@@ -203,7 +203,7 @@ def _run_launcher(args, config, search, distributed, stream) -> int:
                        stream=sys.stderr)
     wall = time.monotonic() - start
     print(f"Distributed search finished in {wall:.1f} s", file=sys.stderr)
-    result = search.report(config, wall_time_s=round(wall, 1), stream=stream)
+    result = search.report(config, stream=stream)
     _print_result(result, args.format)
     return 0
 

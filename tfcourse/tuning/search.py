@@ -610,7 +610,11 @@ def _format(value: Any) -> str:
 
 def report(config: SearchConfig, tuner=None, data: SearchData | None = None, *,
            wall_time_s: float = 0.0, nothing_to_do: bool = False, stream=None) -> SearchResult:
-    """Print the best trials and the best model's test accuracy; save ``results.json``."""
+    """Print the best trials and the best model's test accuracy; save ``results.json``.
+
+    ``wall_time_s`` in the result is the sum over the runs recorded in
+    ``search.json`` (each local or chief run that finished), when there are any.
+    """
     stream = stream or sys.stdout
     directory = Path(config.directory)
     data = data or load_data(config)
@@ -631,18 +635,29 @@ def report(config: SearchConfig, tuner=None, data: SearchData | None = None, *,
         values = config.space.declare(best.hyperparameters.copy())
         best_values = {**values, **{key: value for key, value in best.hyperparameters.values.items()
                                     if key.startswith("tuner/")}}
-        with warnings.catch_warnings():
-            # KerasTuner saves weights only: the optimizer's state is not restored, and
-            # Keras warns about it; evaluation does not need it.
-            warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
-            model = tuner.load_model(best)
-        evaluation = model.evaluate(data.x_test, data.y_test, batch_size=1024, verbose=0,
-                                    return_dict=True)
-        test_accuracy = float(evaluation["accuracy"])
-        test_loss = float(evaluation["loss"])
-        print(f"Best trial {best_id}: {config.objective} = {best_score:.4f}; "
-              f"test accuracy = {test_accuracy:.4f} on {len(data.x_test)} test examples "
-              f"({config.dataset})", file=stream)
+        checkpoint = Path(tuner._get_checkpoint_fname(best_id))
+        if checkpoint.exists():
+            with warnings.catch_warnings():
+                # KerasTuner saves weights only: the optimizer's state is not restored, and
+                # Keras warns about it; evaluation does not need it.
+                warnings.filterwarnings("ignore", message="Skipping variable loading")
+                model = tuner.load_model(best)
+            evaluation = model.evaluate(data.x_test, data.y_test, batch_size=1024, verbose=0,
+                                        return_dict=True)
+            test_accuracy = float(evaluation["accuracy"])
+            test_loss = float(evaluation["loss"])
+            print(f"Best trial {best_id}: {config.objective} = {best_score:.4f}; "
+                  f"test accuracy = {test_accuracy:.4f} on {len(data.x_test)} test examples "
+                  f"({config.dataset})", file=stream)
+        else:
+            # Several machines: the checkpoint stays on the worker that trained the trial.
+            print(f"Best trial {best_id}: {config.objective} = {best_score:.4f}; its checkpoint "
+                  f"{checkpoint} is not on this machine (the worker that ran it has it), so "
+                  f"the test set was not evaluated here.", file=stream)
+    record_path = directory / SEARCH_FILE
+    if record_path.exists():
+        wall_time_s = round(sum(run.get("wall_time_s", 0.0)
+                                for run in _read_json(record_path).get("runs", [])), 1)
     result = SearchResult(str(directory), config.objective, best_id, best_score, best_values,
                           test_accuracy, test_loss, len(completed), len(failed),
                           wall_time_s, nothing_to_do, table)
@@ -713,6 +728,4 @@ def run_search(config: SearchConfig, *, role: str = "local", chief_options=None,
                         "finished": time.strftime("%Y-%m-%dT%H:%M:%S")})
     if not do_report:
         return None
-    total_wall = sum(run.get("wall_time_s", 0.0)
-                     for run in _read_json(Path(config.directory) / SEARCH_FILE)["runs"])
-    return report(config, tuner, data, wall_time_s=total_wall, stream=stream)
+    return report(config, tuner, data, stream=stream)
