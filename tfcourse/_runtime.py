@@ -40,4 +40,8 @@ def import_tensorflow():
     with native_stderr_silenced():
         import tensorflow  # noqa: PLC0415
         import keras  # noqa: F401, PLC0415
+
+        # The first device query initializes CUDA, which logs natively (cuInit
+        # errors) on GPU-less machines; do it while stderr is silenced.
+        tensorflow.config.list_physical_devices("GPU")
     return tensorflow
