@@ -1,13 +1,13 @@
 """Cross-entropy, both spellings of the course, on the same logits.
 
-Seed: 004_bed41145f0b74057.txt, slide "Loss Function (Error Function)": the cost written
-with tf.log of the softmax, "또는" (or) with tf.nn.softmax_cross_entropy_with_logits.
+Seed: 004_bed41145f0b74057.txt, slide "Loss Function (Error Function)": the cost written with
+tf.log of the softmax, "또는" (or) with tf.nn.softmax_cross_entropy_with_logits.
 Course result: none reported; the two costs agree (to float32 rounding) on the same batch.
-Lines: the network is the seed's "Affine, Activation" slide; the two cost lines are the
-seed's, except that the logits are kept as `logits` before the seed's
-`hypothesis = tf.nn.softmax(hypothesis)` so the second spelling gets logits as it must,
-and the second cost is named `cost_with_logits` so both can be printed. The next_batch
-and session lines follow the seed's "Softmax" slide. Only the import lines differ otherwise.
+Lines: the network is the seed's "Affine, Activation" slide; the two cost lines are the seed's,
+except that the logits are kept as `logits` before the seed's `hypothesis =
+tf.nn.softmax(hypothesis)` so the second spelling gets logits as it must, and the second cost is
+named `cost_with_logits` so both can be printed. The next_batch and session lines follow the
+seed's "Softmax" slide. Only the import lines differ otherwise.
 """
 import tfcourse.compat.v1 as tf
 

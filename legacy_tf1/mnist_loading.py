@@ -1,8 +1,8 @@
 """Loading MNIST with input_data.read_data_sets and showing one training image.
 
 Seed: 004_bed41145f0b74057.txt, slide "MNIST data".
-Course result: prints the shapes (55000, 784) (55000, 10) (10000, 784) (10000, 10)
-and shows the second training image.
+Course result: prints the shapes (55000, 784) (55000, 10) (10000, 784) (10000, 10) and shows the
+second training image.
 Lines: all from the seed; only the input_data import line differs.
 """
 import matplotlib.pyplot as plt

@@ -2,11 +2,11 @@
 
 Seed: 004_bed41145f0b74057.txt, slide "AdaGrad, RMSProp, Momentum, Adam" (first line).
 Course result: none reported.
-Lines: the optimizer line is the seed's; learning_rate = 0.001 is the seed's "Gradient
-descent" slide; the rest is the seed's standard program: the network is the seed's "Affine, Activation" slide, the cost its
-"Loss Function" slide (softmax_cross_entropy_with_logits spelling), the loop its "Gradient
-descent" slide (training_epochs = 15, batch_size = 100); the closing accuracy lines are
-those of its "Early Stopping" slide, run once after training.
+Lines: the optimizer line is the seed's; learning_rate = 0.001 is the seed's "Gradient descent"
+slide; the rest is the seed's standard program: the network is the seed's "Affine, Activation"
+slide, the cost its "Loss Function" slide (softmax_cross_entropy_with_logits spelling), the loop
+its "Gradient descent" slide (training_epochs = 15, batch_size = 100); the closing accuracy
+lines are those of its "Early Stopping" slide, run once after training.
 Only the import lines differ from the course's code.
 """
 import tfcourse.compat.v1 as tf

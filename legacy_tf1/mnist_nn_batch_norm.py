@@ -1,17 +1,17 @@
 """Batch normalization with tf.nn.moments + tf.nn.batch_normalization on the 784-256-256-10 network.
 
 Seed: 000_cc40c8819abf25a2.txt, "Unit 04 | Batch Normalization" (Algorithm 1, the training
-transform; at test time, averages of the mini-batch statistics); seed 001 lists it as the
-lab 10 exercise ("Exercise: Batch Normalization").
+transform; at test time, averages of the mini-batch statistics); seed 001 lists it as the lab 10
+exercise ("Exercise: Batch Normalization").
 Course result: none reported.
-Lines: the seeds give the algorithm, not the program. Each hidden layer computes
-z = x W, then Algorithm 1 with the batch mean and (biased) variance of tf.nn.moments,
-gamma = 1 and beta = 0 as trainable variables, epsilon = 1e-3, then ReLU. While training
-(placeholder is_training fed True) the layer normalizes with the batch statistics and updates
-population averages pop = pop * 0.99 + batch * 0.01 (assign ops run through
-tf.control_dependencies); when testing (is_training False) it normalizes with those averages.
-Weights are Xavier (tf.contrib.layers.xavier_initializer), the rest is the lab 10 program
-(tf.set_random_seed(777), Adam 0.001, 15 epochs of batch 100, accuracy on the test set).
+Lines: the seeds give the algorithm, not the program. Each hidden layer computes z = x W, then
+Algorithm 1 with the batch mean and (biased) variance of tf.nn.moments, gamma = 1 and beta = 0
+as trainable variables, epsilon = 1e-3, then ReLU. While training (placeholder is_training fed
+True) the layer normalizes with the batch statistics and updates population averages pop = pop *
+0.99 + batch * 0.01 (assign ops run through tf.control_dependencies); when testing (is_training
+False) it normalizes with those averages. Weights are Xavier
+(tf.contrib.layers.xavier_initializer), the rest is the lab 10 program (tf.set_random_seed(777),
+Adam 0.001, 15 epochs of batch 100, accuracy on the test set).
 Only the import lines differ from the course's code.
 """
 import tfcourse.compat.v1 as tf

@@ -1,14 +1,14 @@
 """A deeper network, 784-512-512-512-512-10, Xavier init, trained on MNIST with Adam.
 
 Seed: 001_8ab6e49f5ecc8486.txt, "ch.10 Lab" results table.
-Course result: none reported separately (seed 001 reports the deep network only with dropout, 98%;
-see mnist_nn_dropout.py).
+Course result: none reported separately (seed 001 reports the deep network only with dropout,
+98%; see mnist_nn_dropout.py).
 Lines: The seeds do not print this program; it is written as the course's lab 10 program
 (DeepLearningZeroToAll, which seed 001 summarizes) in the style of seed 004's code:
-tf.set_random_seed(777), learning_rate = 0.001, training_epochs = 15, batch_size = 100,
-Adam, the loop of seed 004's "Gradient descent" slide, the accuracy lines of its
-"Early Stopping" slide, then one random test image and its prediction.
-Four hidden ReLU layers of 512 with Xavier weights and random normal biases.
+tf.set_random_seed(777), learning_rate = 0.001, training_epochs = 15, batch_size = 100, Adam,
+the loop of seed 004's "Gradient descent" slide, the accuracy lines of its "Early Stopping"
+slide, then one random test image and its prediction. Four hidden ReLU layers of 512 with Xavier
+weights and random normal biases.
 Only the import lines differ from the course's code.
 """
 import tfcourse.compat.v1 as tf

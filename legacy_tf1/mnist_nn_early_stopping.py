@@ -2,9 +2,9 @@
 
 Seed: 004_bed41145f0b74057.txt, slide "Early Stopping".
 Course result: none reported; prints the best test accuracy and its epoch.
-Lines: the loop (with its `max` variable and its accuracy ops built inside the loop, as the
-seed wrote it) is the seed's; the network, cost and optimizer are the seed's standard program
-(the "Affine, Activation", "Loss Function" and "Gradient descent" slides: gradient descent,
+Lines: the loop (with its `max` variable and its accuracy ops built inside the loop, as the seed
+wrote it) is the seed's; the network, cost and optimizer are the seed's standard program (the
+"Affine, Activation", "Loss Function" and "Gradient descent" slides: gradient descent,
 learning_rate = 0.001, training_epochs = 15, batch_size = 100).
 Only the import lines differ from the course's code.
 """

@@ -1,13 +1,14 @@
 """Homework: a bigger MLP, 784-512-512-10 (random normal init), trained on MNIST.
 
-Seed: 004_bed41145f0b74057.txt, slide "MNIST 숙제 : MLP 더 크고 깊게 쌓기!" (homework: make the
-MLP bigger and deeper).
+Seed: 004_bed41145f0b74057.txt, slide "MNIST 숙제 : MLP 더 크고 깊게 쌓기!" (homework: make the MLP
+bigger and deeper).
 Course result: none reported (the homework asks for the best accuracy you can get).
 Lines: the placeholders and the three layers are the seed's; the rest is the seed's standard
-program: the network is the seed's "Affine, Activation" slide, the cost its
-"Loss Function" slide (softmax_cross_entropy_with_logits spelling), the loop its "Gradient
-descent" slide (training_epochs = 15, batch_size = 100); the closing accuracy lines are
-those of its "Early Stopping" slide, run once after training. The optimizer is the seed's gradient descent with learning_rate = 0.001.
+program: the network is the seed's "Affine, Activation" slide, the cost its "Loss Function"
+slide (softmax_cross_entropy_with_logits spelling), the loop its "Gradient descent" slide
+(training_epochs = 15, batch_size = 100); the closing accuracy lines are those of its "Early
+Stopping" slide, run once after training. The optimizer is the seed's gradient descent with
+learning_rate = 0.001.
 Only the import lines differ from the course's code.
 """
 import tfcourse.compat.v1 as tf

@@ -2,8 +2,8 @@
 
 Seed: 004_bed41145f0b74057.txt, slide "Perceptron 숙제" (implement the hypothesis with ReLU).
 Course result: none reported; prints one output >= 0 (random weights).
-Lines: the seed's program with its blank `hypothesis = 구현하기!` ("implement it!") filled in
-as `tf.nn.relu(tf.matmul(X, W) + b)`; only the import line differs otherwise.
+Lines: the seed's program with its blank `hypothesis = 구현하기!` ("implement it!") filled in as
+`tf.nn.relu(tf.matmul(X, W) + b)`; only the import line differs otherwise.
 """
 import tfcourse.compat.v1 as tf
 

@@ -2,8 +2,8 @@
 
 Seed: 004_bed41145f0b74057.txt, slide "Reduce mean".
 Course result: none reported; prints [1. 2.] (the means of the two rows).
-Lines: all from the seed; only the import line differs, and the seed's unbalanced
-parenthesis in the last line (`...[1., 2., 3.]])})`, a SyntaxError) is closed correctly.
+Lines: all from the seed; only the import line differs, and the seed's unbalanced parenthesis in
+the last line (`...[1., 2., 3.]])})`, a SyntaxError) is closed correctly.
 """
 import tfcourse.compat.v1 as tf
 

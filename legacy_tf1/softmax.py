@@ -1,8 +1,8 @@
 """The 784-256-256-10 network's forward pass and its softmax on one example.
 
-Seed: 004_bed41145f0b74057.txt, slides "Affine, Activation" (the network) and "Softmax"
-(its "참고" (for reference) block: one next_batch(1) example, printing the softmax
-output `s` and the logits `h`).
+Seed: 004_bed41145f0b74057.txt, slides "Affine, Activation" (the network) and "Softmax" (its
+"참고" (for reference) block: one next_batch(1) example, printing the softmax output `s` and the
+logits `h`).
 Course result: none reported; `s` is a row of 10 probabilities summing to 1.
 Lines: all from the seed, the two slides one after the other; only the import lines differ.
 """

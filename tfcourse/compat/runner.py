@@ -124,6 +124,8 @@ def _as_main(path: Path, argv: Sequence[str], module: types.ModuleType):
         sys.path[:] = saved_path
         if saved_main is not None:
             sys.modules["__main__"] = saved_main
+        else:
+            sys.modules.pop("__main__", None)
 
 
 def run_script(
