@@ -19,7 +19,6 @@ import urllib.request
 import numpy as np
 import pytest
 
-from tests.board_helpers import MAIN_CODE, register
 
 STARTUP_TIMEOUT_S = 90  # importing TensorFlow + the first scan of the logs on 2 busy cores
 HPARAMS = {"sgd": {"optimizer": "sgd", "units": 16, "learning_rate": 0.5},
@@ -77,7 +76,7 @@ def server(tmp_path_factory):
     out_path, err_path = root / "stdout.txt", root / "stderr.txt"
     with open(out_path, "w") as out, open(err_path, "w") as err:
         process = subprocess.Popen(
-            [sys.executable, "-c", MAIN_CODE, "board", "--logdir", str(root), "--port", str(port),
+            [sys.executable, "-m", "tfcourse", "board", "--logdir", str(root), "--port", str(port),
              "--reload-interval", "1"],
             stdout=out, stderr=err, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
         )
@@ -178,7 +177,6 @@ def test_board_stops_cleanly_on_ctrl_c(server):
 def test_port_in_use_gives_a_clear_error(monkeypatch, capsys, tmp_path):
     from tfcourse.cli.main import main
 
-    register(monkeypatch)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -192,6 +190,5 @@ def test_port_in_use_gives_a_clear_error(monkeypatch, capsys, tmp_path):
 def test_bad_port_is_refused(monkeypatch, capsys, tmp_path):
     from tfcourse.cli.main import main
 
-    register(monkeypatch)
     assert main(["board", "--logdir", str(tmp_path), "--port", "70000"]) == 1
     assert "error: `port` must be an integer in [1, 65535]. Received: port=70000" in capsys.readouterr().err

@@ -15,7 +15,6 @@ import sys
 import numpy as np
 import pytest
 
-from tests.board_helpers import register
 from tests.monitoring_helpers import read_events
 from tfcourse import viz
 
@@ -48,9 +47,7 @@ def beale_gradient(x, y):
 def main():
     from tfcourse.cli import main as cli
 
-    with pytest.MonkeyPatch.context() as patch:
-        register(patch)
-        yield cli.main
+    return cli.main
 
 
 def test_adam_reaches_beales_minimum_in_the_plotted_steps():
