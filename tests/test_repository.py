@@ -33,3 +33,18 @@ def test_log_and_tuning_folders_explain_themselves():
         assert (ROOT / folder / "README.md").is_file()
     ignored = (ROOT / ".gitignore").read_text().splitlines()
     assert "logs/*" in ignored and "!logs/README.md" in ignored
+
+
+def test_readme_python_example_runs(tmp_path, monkeypatch):
+    text = (ROOT / "README.md").read_text()
+    (example,) = re.findall(r"```python\n(.*?)\n```", text, flags=re.S)
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(example, "README.md", "exec"), namespace)
+    model, restored = namespace["model"], namespace["restored"]
+    x = namespace["x_test"][:8]
+    import numpy as np
+
+    np.testing.assert_array_equal(model.predict(x, verbose=0), restored.predict(x, verbose=0))
+    assert type(restored.optimizer).__module__.startswith("tfcourse.optimizers")
+    assert int(restored.optimizer.iterations.numpy()) == int(model.optimizer.iterations.numpy()) > 0
