@@ -1,0 +1,357 @@
+"""``tfcourse compare LAB``: the three tiers of a lab from the same start, step by step.
+
+How the tiers are made comparable:
+
+1. the legacy program runs through :mod:`tfcourse.compat` and a
+   :class:`~tfcourse.compat.Trace` records its weights right after
+   ``sess.run(tf.global_variables_initializer())``, the indices of every
+   ``next_batch`` and the loss of every training step;
+2. the TF2 port and the Keras model start from those weights (mapped in
+   creation order: ``Variable``, ``Variable_1``... or ``W1``, ``b1``... to
+   ``dense_1/kernel``, ``dense_1/bias``...), train on the same mini-batches in
+   the same order (the same arrays: the split comes from compat's
+   ``input_data``), with the lab's optimizer under its ``tf1`` convention;
+3. per step, the loss of each tier is compared with the legacy loss; per
+   epoch, the mean cost, test accuracy and seconds are reported.
+
+The bounds (issue 5), checked by :meth:`Comparison.checks`:
+
+* labs without randomness in training: over the first 200 steps,
+  ``|loss_tier - loss_legacy| <= 1e-4 * max(1, |loss_legacy|)``, and final
+  test accuracy within 0.3 points of the legacy run's.
+  Why 1e-4 holds: every tier runs the same float32 kernels (``MatMul``,
+  ``BiasAdd``/``Add``, ``Relu``, ``SoftmaxCrossEntropyWithLogits``, a mean
+  over the batch; the tf1 rules of the tfcourse optimizers call the same
+  ``ResourceApply*`` kernels as ``tf.compat.v1.train``), so the step losses
+  can differ only by reduction order (Keras divides a sum by the batch size,
+  ``tf.reduce_mean`` divides inside its kernel), a few float32 ulps that
+  training may amplify but not to 1e-4 within 200 steps (measured: 0 for the
+  port, <= 1e-5 relative for Keras). The labs with ``tf.random_normal``
+  weights start with losses in the hundreds or thousands, where one float32
+  ulp is already ~1e-4, so above a loss of 1 the bound is relative (1e-4 of
+  the loss); both the absolute and the relative gap are reported.
+* labs with dropout: TF1's masks come from its stateful graph RNG, the
+  port's from ``stateless_dropout`` and Keras' from its seed generator; no
+  tier can replay another's masks, so per-step losses are not expected to
+  agree and are not checked. They are compared by statistics over seeds:
+  with ``repeats=R >= 2`` the port and Keras tiers train R times from the
+  legacy weights and batches with dropout seeds ``seed..seed+R-1``, and the
+  check is ``|mean accuracy - legacy accuracy| <= max(3 * std, 0.3 points)``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from tfcourse._validation import check_int
+from tfcourse.labs.registry import TIERS, Lab, get
+from tfcourse.labs.runs import TierRun, load_data, run_keras, run_legacy, run_port
+
+__all__ = ["ACCURACY_TOLERANCE", "CHECK_STEPS", "LOSS_TOLERANCE", "Check", "Comparison", "compare"]
+
+CHECK_STEPS = 200
+LOSS_TOLERANCE = 1e-4
+ACCURACY_TOLERANCE = 0.003  # 0.3 points
+
+
+def loss_bound(legacy_losses: np.ndarray) -> np.ndarray:
+    """``1e-4 * max(1, |loss|)``: absolute below a loss of 1, relative above (module docstring)."""
+    return LOSS_TOLERANCE * np.maximum(1.0, np.abs(legacy_losses))
+
+
+@dataclasses.dataclass
+class Check:
+    """One bound: what it compares, the measured value, the bound and whether it holds."""
+
+    name: str
+    measured: float
+    bound: float
+    passed: bool | None
+    note: str = ""
+
+    def line(self) -> str:
+        status = {True: "PASS", False: "FAIL", None: "INFO"}[self.passed]
+        return f"{status}  {self.name}: {self.measured:.3g} (bound {self.bound:.3g}){self.note}"
+
+
+@dataclasses.dataclass
+class Comparison:
+    """The result of :func:`compare`.
+
+    Attributes:
+        lab: the lab.
+        dataset, max_examples, seed: the data and seed used.
+        epochs, steps_per_epoch: the training length.
+        runs: tier -> :class:`~tfcourse.labs.runs.TierRun` (``legacy`` always).
+        repeats: tier -> the runs with other dropout seeds (dropout labs, ``repeats >= 2``).
+    """
+
+    lab: Lab
+    dataset: str
+    max_examples: int | None
+    seed: int
+    epochs: int
+    steps_per_epoch: int
+    runs: dict
+    repeats: dict = dataclasses.field(default_factory=dict)
+    keras_dense: str = "tf1"
+
+    @property
+    def tiers(self) -> list[str]:
+        return [tier for tier in TIERS if tier in self.runs]
+
+    def step_difference(self, tier: str) -> np.ndarray:
+        """``|loss_tier - loss_legacy|`` per step."""
+        legacy = self.runs["legacy"].step_losses
+        other = self.runs[tier].step_losses
+        n = min(len(legacy), len(other))
+        return np.abs(other[:n] - legacy[:n])
+
+    def checks(self, steps: int = CHECK_STEPS) -> list[Check]:
+        """The issue's bounds for each tier against the legacy run (module docstring)."""
+        legacy = self.runs["legacy"]
+        results = []
+        for tier in self.tiers:
+            if tier == "legacy":
+                continue
+            run = self.runs[tier]
+            if self.lab.deterministic:
+                n = min(steps, len(legacy.step_losses), len(run.step_losses))
+                gap = self.step_difference(tier)[:n]
+                ratio = gap / loss_bound(legacy.step_losses[:n])
+                worst = int(np.argmax(ratio)) if n else 0
+                results.append(Check(
+                    f"{tier} vs legacy, loss of the first {n} steps, |difference| / bound",
+                    float(ratio.max()) if n else 0.0, 1.0, bool(n and ratio.max() <= 1.0),
+                    f"; max |difference| {gap.max() if n else 0:.3g} (step {worst + 1}, "
+                    f"loss {legacy.step_losses[worst] if n else 0:.4g}), max relative "
+                    f"{(gap / np.maximum(np.abs(legacy.step_losses[:n]), 1e-30)).max() if n else 0:.3g}",
+                ))
+                accuracy_gap = abs(run.final_accuracy - legacy.final_accuracy)
+                results.append(Check(f"{tier} vs legacy, final test accuracy, |difference|",
+                                     accuracy_gap, ACCURACY_TOLERANCE,
+                                     bool(accuracy_gap <= ACCURACY_TOLERANCE)))
+            else:
+                accuracies = [r.final_accuracy for r in [run, *self.repeats.get(tier, [])]]
+                mean = float(np.mean(accuracies))
+                std = float(np.std(accuracies, ddof=1)) if len(accuracies) > 1 else 0.0
+                bound = max(3 * std, ACCURACY_TOLERANCE)
+                gap = abs(mean - legacy.final_accuracy)
+                passed = bool(gap <= bound) if len(accuracies) > 1 else None
+                note = (f"; {len(accuracies)} dropout seeds, mean {mean:.4f}, std {std:.4f}"
+                        if len(accuracies) > 1 else
+                        "; dropout masks differ between tiers: pass repeats >= 2 to check")
+                results.append(Check(f"{tier} vs legacy, final test accuracy over dropout seeds",
+                                     gap, bound, passed, note))
+        return results
+
+    def passed(self, steps: int = CHECK_STEPS) -> bool:
+        """Every applicable bound holds."""
+        return all(check.passed is not False for check in self.checks(steps))
+
+    def epoch_rows(self) -> list[dict[str, Any]]:
+        """One row per epoch: cost, largest step-loss difference, test accuracy, seconds."""
+        rows = []
+        steps = self.steps_per_epoch
+        for epoch in range(self.epochs):
+            row: dict[str, Any] = {"epoch": epoch + 1}
+            for tier in self.tiers:
+                run = self.runs[tier]
+                row[f"cost_{tier}"] = _at(run.epoch_costs, epoch)
+                if tier != "legacy":
+                    gap = self.step_difference(tier)[epoch * steps:(epoch + 1) * steps]
+                    row[f"max_step_diff_{tier}"] = float(gap.max()) if len(gap) else None
+                row[f"test_accuracy_{tier}"] = _at(run.test_accuracy, epoch)
+                row[f"seconds_{tier}"] = _at(run.seconds, epoch)
+            rows.append(row)
+        return rows
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything as JSON-ready values (``tfcourse compare --json``)."""
+        return {
+            "lab": self.lab.describe(),
+            "dataset": self.dataset,
+            "max_examples": self.max_examples,
+            "seed": self.seed,
+            "epochs": self.epochs,
+            "steps_per_epoch": self.steps_per_epoch,
+            "deterministic": self.lab.deterministic,
+            "keras_dense": self.keras_dense,
+            "epochs_table": self.epoch_rows(),
+            "final_accuracy": {tier: self.runs[tier].final_accuracy for tier in self.tiers},
+            "checks": [dataclasses.asdict(check) for check in self.checks()],
+            "passed": self.passed(),
+            "step_losses": {tier: self.runs[tier].step_losses.tolist() for tier in self.tiers},
+            "repeats": {tier: [r.final_accuracy for r in runs] for tier, runs in self.repeats.items()},
+        }
+
+    def format_table(self) -> str:
+        """The per-epoch table and the checks, as printed by ``tfcourse compare``."""
+        lab = self.lab
+        lines = [
+            f"{lab.name}: {lab.title}",
+            f"data {self.dataset}" + (f" (max {self.max_examples} examples per split)"
+                                      if self.max_examples else "")
+            + f", {self.epochs} epochs x {self.steps_per_epoch} steps of {lab.batch_size}, "
+              f"seed {self.seed}, optimizer {lab.optimizer} (tf1 convention), Keras tier "
+            f"Dense: {self.keras_dense}",
+            f"course result (MNIST): {lab.course_result}",
+            "",
+        ]
+        others = [t for t in self.tiers if t != "legacy"]
+        header = (["epoch"] + [f"cost {t}" for t in self.tiers]
+                  + [f"max|dloss| {t}" for t in others]
+                  + [f"test acc {t}" for t in self.tiers] + [f"s/epoch {t}" for t in self.tiers])
+        table = [header]
+        for row in self.epoch_rows():
+            table.append([str(row["epoch"])]
+                         + [_fmt(row[f"cost_{t}"], ".6g") for t in self.tiers]
+                         + [_fmt(row[f"max_step_diff_{t}"], ".2e") for t in others]
+                         + [_fmt(row[f"test_accuracy_{t}"], ".4f") for t in self.tiers]
+                         + [_fmt(row[f"seconds_{t}"], ".2f") for t in self.tiers])
+        widths = [max(len(r[i]) for r in table) for i in range(len(header))]
+        for r in table:
+            lines.append("  ".join(cell.rjust(width) for cell, width in zip(r, widths)))
+        lines.append("")
+        lines.append("final test accuracy: " + ", ".join(
+            f"{t} {self.runs[t].final_accuracy:.4f}" for t in self.tiers))
+        lines += [check.line() for check in self.checks()]
+        return "\n".join(lines)
+
+    def plot(self, path: str | os.PathLike) -> Path:
+        """A PNG of the per-step losses of each tier and their gap to the legacy run."""
+        import matplotlib  # noqa: PLC0415
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt  # noqa: PLC0415
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        figure, (losses, gaps) = plt.subplots(2, 1, figsize=(9, 7), sharex=True)
+        styles = {"legacy": ("black", "-", 2.5), "port": ("tab:blue", "--", 1.5),
+                  "keras": ("tab:orange", ":", 1.5)}
+        for tier in self.tiers:
+            color, style, width = styles[tier]
+            values = self.runs[tier].step_losses
+            losses.plot(np.arange(1, len(values) + 1), values, style, color=color, lw=width,
+                        label=tier)
+            if tier != "legacy":
+                gap = self.step_difference(tier)
+                gaps.plot(np.arange(1, len(gap) + 1), np.maximum(gap, 1e-12), color=color,
+                          lw=1, label=f"{tier} (0 drawn at 1e-12)")
+        n = min(CHECK_STEPS, len(self.runs["legacy"].step_losses))
+        bound = loss_bound(self.runs["legacy"].step_losses[:n])
+        if self.lab.deterministic:
+            gaps.plot(np.arange(1, n + 1), bound, color="red", lw=1, label="bound (first 200 steps)")
+        losses.set_yscale("log")
+        losses.set_ylabel("loss per step")
+        losses.set_title(f"{self.lab.name} on {self.dataset}: per-step loss of each tier")
+        losses.legend()
+        gaps.set_yscale("log")
+        gaps.set_xlabel("training step")
+        gaps.set_ylabel("|loss - legacy loss|")
+        gaps.legend()
+        figure.tight_layout()
+        figure.savefig(path, dpi=100)
+        plt.close(figure)
+        return path
+
+
+def _at(values: Sequence, index: int):
+    return values[index] if index < len(values) else None
+
+
+def _fmt(value, spec: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return format(value, spec)
+
+
+def compare(lab: Lab | str, *, dataset: str = "mnist", epochs: int | None = None,
+            max_examples: int | None = None, seed: int = 0, tiers: Sequence[str] = TIERS,
+            repeats: int = 1, logdir=None, progress: bool = False, keras_dense: str = "tf1",
+            fit_overrides: dict | None = None) -> Comparison:
+    """Run a lab's tiers from the legacy run's weights and mini-batches (module docstring).
+
+    Args:
+        lab: a lab or its name.
+        dataset: ``mnist`` (default), ``fashion_mnist`` or ``synthetic``.
+        epochs: epochs of every tier (the program's ``training_epochs`` line
+            is set to it), or None for the lab's 15.
+        max_examples: at most N examples per split (compat's knob), for quick runs.
+        seed: graph seed of programs without ``tf.set_random_seed``, shuffle
+            seed, dropout seed of the port and Keras tiers.
+        tiers: which of ``port`` and ``keras`` to run besides ``legacy``.
+        repeats: for dropout labs, train the port and Keras tiers with this
+            many dropout seeds (statistics over seeds). >= 1.
+        logdir: log root (``logs``) for TensorBoard, or None.
+        progress: progress bars (stderr for legacy/port, Keras' own on stdout).
+        keras_dense: ``"tf1"`` (default): the Keras tier's Dense layers add
+            the bias with TF1's op (:class:`~tfcourse.labs.keras_tier.TF1Dense`),
+            so that only the framework differs; ``"keras"``: Keras' own Dense
+            (BiasAdd; see :mod:`tfcourse.labs.keras_tier` for the gap it makes).
+        fit_overrides: keys of :data:`tfcourse.labs.keras_tier.FIT_DEFAULTS`.
+
+    Returns:
+        A :class:`Comparison`.
+    """
+    from tfcourse.labs.port import initial_weights_from_trace  # noqa: PLC0415
+    from tfcourse._validation import check_choice  # noqa: PLC0415
+
+    lab = get(lab)
+    for tier in tiers:
+        check_choice("tiers", tier, TIERS)
+    repeats = check_int("repeats", repeats, low=1)
+    epochs = lab.epochs if epochs is None else check_int("epochs", epochs, low=1)
+    legacy = run_legacy(lab, dataset=dataset, epochs=epochs, max_examples=max_examples,
+                        seed=seed, logdir=logdir, progress=progress)
+    trace = legacy.trace
+    data = load_data(dataset, max_examples)
+    recorded = trace.datasets[-1]
+    if (recorded["train"], recorded["test"]) != (data.num_train, len(data.test[0])):
+        raise RuntimeError(
+            f"The legacy run trained on {recorded['train']} examples and tested on "
+            f"{recorded['test']}; the split loaded for the other tiers has "
+            f"{data.num_train} and {len(data.test[0])}"
+        )
+    weights = initial_weights_from_trace(lab, trace.initial_weights)
+    names = list(trace.initial_weights)
+    batches = trace.train_batches
+    runs: dict[str, TierRun] = {"legacy": legacy}
+    extra: dict[str, list] = {}
+    verbose = "auto" if progress else 0
+    for tier in TIERS[1:]:
+        if tier not in tiers:
+            continue
+        seeds = [seed + k for k in range(repeats if lab.has_dropout else 1)]
+        results = []
+        for tier_seed in seeds:
+            if tier == "port":
+                results.append(run_port(lab, data, epochs=epochs, weights=weights, names=names,
+                                        batches=batches, seed=tier_seed, progress=progress,
+                                        logdir=logdir if tier_seed == seed else None))
+            else:
+                results.append(run_keras(lab, data, epochs=epochs, weights=weights,
+                                         batches=batches, seed=tier_seed, verbose=verbose,
+                                         logdir=logdir if tier_seed == seed else None,
+                                         dense=keras_dense, **(fit_overrides or {})))
+        runs[tier] = results[0]
+        if len(results) > 1:
+            extra[tier] = results[1:]
+    return Comparison(lab=lab, dataset=dataset, max_examples=max_examples, seed=seed,
+                      epochs=epochs, steps_per_epoch=legacy.steps_per_epoch, runs=runs,
+                      repeats=extra, keras_dense=keras_dense)
+
+
+def save_json(comparison: Comparison, path: str | os.PathLike) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(comparison.to_dict(), indent=2, allow_nan=True), encoding="utf-8")
+    return path

@@ -1,0 +1,349 @@
+"""The Keras version of a lab: ``tfcourse.models`` + tfcourse optimizers + ``model.fit``.
+
+What a student writes today for the course's MNIST programs (seeds 001, 004)::
+
+    model = build_model(lab.spec(), seed=0)            # dense_1, activation_1, ..., logits
+    model.compile(optimizer=tfcourse.optimizers.Adam(0.001, convention="tf1"),
+                  loss=keras.losses.CategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+    model.fit(train_batches, epochs=15, steps_per_epoch=550)
+
+``CategoricalCrossentropy(from_logits=True)`` calls
+``tf.nn.softmax_cross_entropy_with_logits`` and averages over the batch
+("sum_over_batch_size"), which is the programs' ``tf.reduce_mean(tf.nn.
+softmax_cross_entropy_with_logits(...))``.
+
+Per-step losses. In Keras 3, ``logs["loss"]`` at ``on_train_batch_end`` is
+the running mean over the epoch, and with ``steps_per_execution > 1`` the
+callback sees only every k-th step. :class:`StepLossModel` therefore records
+inside ``train_step``: its ``compute_loss`` writes each training step's loss
+into a float32 buffer at index ``optimizer.iterations`` (the number of updates
+before this one), so every step is kept whatever ``steps_per_execution`` and
+``jit_compile`` are. Evaluation (``training=False``) is not recorded.
+
+Bias addition. Keras' ``Dense`` adds its bias with ``tf.nn.bias_add``
+(``keras.ops.add`` turns ``x + bias`` into ``BiasAdd``), the programs with
+``tf.matmul(X, W) + b`` (``AddV2``). Same values forward, but the bias
+gradient is summed over the batch by a different kernel (``BiasAddGrad`` vs
+``Sum``), so the two differ by float32 rounding from about step 10 on, which
+the N(0, 1)-initialized labs amplify (their losses are in the hundreds; 200
+steps of ``mnist_nn_gd`` on Fashion-MNIST end 0.3 apart, relatively). For a
+step-by-step comparison, ``dense="tf1"`` builds the same network with
+:class:`TF1Dense` (a ``Dense`` that adds its bias as ``AddV2``); ``"keras"``
+keeps Keras' ``Dense``. ``tfcourse compare`` uses ``"tf1"`` by default and
+reports which.
+
+The fit settings live in one place, :data:`FIT_DEFAULTS`.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Sequence
+
+import keras
+import numpy as np
+from keras import ops
+
+from tfcourse.labs.registry import Lab
+
+__all__ = ["FIT_DEFAULTS", "StepLossModel", "TestAccuracy", "build_keras_model", "fit_lab",
+           "keras_source", "replay_dataset"]
+
+FIT_DEFAULTS: dict[str, Any] = {
+    "steps_per_execution": 1,
+    "jit_compile": False,
+    "prefetch": True,
+}
+"""How the Keras tier runs ``model.fit`` (one place, for later performance tuning).
+
+``steps_per_execution`` and ``jit_compile`` go to ``model.compile``;
+``prefetch`` adds ``Dataset.prefetch(AUTOTUNE)`` to the replayed batches.
+Per-step losses stay exact for any value (see :class:`StepLossModel`).
+``jit_compile`` is off by default: XLA may fuse the float32 matmul and
+reductions differently from TF1's kernels, and the 1e-4 agreement of
+``tfcourse compare`` is stated for the TF1 kernels.
+"""
+
+
+@keras.saving.register_keras_serializable(package="tfcourse")
+class TF1Dense(keras.layers.Dense):
+    """``keras.layers.Dense`` computing ``tf.matmul(X, W) + b`` with TF1's ops (``AddV2``).
+
+    Identical to ``Dense`` in values, weights and config; only the op that
+    adds the bias differs (``AddV2`` instead of ``BiasAdd``), so its bias
+    gradient is the one a TF1 program computes, to the last bit (see the
+    module docstring).
+    """
+
+    def call(self, inputs, training=None):
+        x = ops.matmul(inputs, self.kernel)
+        if self.bias is not None:
+            # bias first: keras.ops.add(x, bias) becomes tf.nn.bias_add.
+            x = ops.add(self.bias, x)
+        if self.activation is not None:
+            x = self.activation(x)
+        return x
+
+
+DENSE_LAYERS = {"keras": keras.layers.Dense, "tf1": TF1Dense}
+"""``dense=`` choices: Keras' Dense (BiasAdd) or :class:`TF1Dense` (AddV2)."""
+
+
+def _with_dense(model: keras.Model, dense: str) -> keras.Model:
+    if dense == "keras":
+        return model
+
+    def clone(layer):
+        cls = DENSE_LAYERS[dense] if type(layer) is keras.layers.Dense else type(layer)
+        return cls.from_config(layer.get_config())
+
+    return keras.models.clone_model(model, clone_function=clone)
+
+
+class StepLossModel(keras.Model):
+    """A functional model that also keeps the loss of every training step.
+
+    Build it like a functional model (``StepLossModel(inputs, outputs,
+    num_steps=...)``); ``step_losses`` (a non-trainable float32 variable of
+    ``num_steps`` entries) holds the loss of update k at index k after
+    ``fit``. Steps past ``num_steps`` overwrite the last entry.
+    """
+
+    def __init__(self, *args, num_steps: int = 1, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.step_losses = keras.Variable(np.zeros(max(int(num_steps), 1), np.float32),
+                                          trainable=False, name="step_losses")
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        loss = super().compute_loss(x, y, y_pred, sample_weight, training)
+        if training:
+            last = self.step_losses.shape[0] - 1
+            index = ops.minimum(ops.cast(self.optimizer.iterations, "int32"), last)
+            self.step_losses.assign(ops.slice_update(
+                self.step_losses, ops.reshape(index, (1,)),
+                ops.reshape(ops.cast(loss, "float32"), (1,))))
+        return loss
+
+
+class TestAccuracy(keras.callbacks.Callback):
+    """Test-set accuracy at each epoch end (the programs' closing accuracy lines).
+
+    Appends to ``history`` and adds ``test_accuracy`` to the epoch logs (so
+    Keras' TensorBoard callback, placed after this one, writes it).
+    """
+
+    __test__ = False  # not a pytest class
+
+    def __init__(self, x, y, batch_size: int = 10000):
+        super().__init__()
+        self.x, self.y, self.batch_size = x, y, batch_size
+        self.history: list[float] = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        correct = 0
+        for start in range(0, len(self.x), self.batch_size):
+            logits = self.model(self.x[start:start + self.batch_size], training=False)
+            correct += int(np.sum(np.argmax(ops.convert_to_numpy(logits), 1)
+                                  == np.argmax(self.y[start:start + self.batch_size], 1)))
+        accuracy = correct / len(self.x)
+        self.history.append(accuracy)
+        if logs is not None:
+            logs["test_accuracy"] = accuracy
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Seconds of each epoch (training only, before the epoch-end callbacks)."""
+
+    def __init__(self):
+        super().__init__()
+        self.seconds: list[float] = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._last = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds.append(getattr(self, "_last", time.perf_counter()) - self._start)
+
+
+def build_keras_model(lab: Lab, num_steps: int = 1, seed: int | None = 0,
+                      dense: str = "keras") -> StepLossModel:
+    """The lab's network as a :class:`StepLossModel` (layers named as ``tfcourse.models``).
+
+    Plain labs use :func:`tfcourse.models.build_model` on ``lab.spec()``. The
+    batch-norm lab's hidden layers have no bias (the program computes
+    ``z = x W`` before normalizing), so they are built here from the same
+    components: ``Dense(use_bias=False)``, ``tfcourse.layers.BatchNormalization``
+    (momentum = the program's decay 0.99, epsilon 1e-3), ReLU.
+    ``dense`` picks the Dense class (:data:`DENSE_LAYERS`).
+    """
+    from tfcourse import initializers  # noqa: PLC0415
+    from tfcourse.layers import BatchNormalization  # noqa: PLC0415
+    from tfcourse._validation import check_choice  # noqa: PLC0415
+    from tfcourse.models import build_model  # noqa: PLC0415
+
+    check_choice("dense", dense, DENSE_LAYERS)
+    Dense = DENSE_LAYERS[dense]
+    if lab.batch_norm:
+        inputs = keras.Input((784,), name="inputs")
+        x = inputs
+        for i, units in enumerate(lab.hidden_sizes, start=1):
+            kernel = initializers.get(lab.kernel_initializer,
+                                      seed=None if seed is None else seed + i - 1)
+            x = Dense(units, use_bias=False, kernel_initializer=kernel,
+                                   name=f"dense_{i}")(x)
+            x = BatchNormalization(momentum=lab.batch_norm_decay, epsilon=lab.batch_norm_epsilon,
+                                   name=f"batch_norm_{i}")(x)
+            x = keras.layers.ReLU(name=f"activation_{i}")(x)
+        last = len(lab.hidden_sizes)
+        outputs = Dense(
+            10, name="logits",
+            kernel_initializer=initializers.get(lab.kernel_initializer,
+                                                seed=None if seed is None else seed + last),
+            bias_initializer=initializers.get(lab.bias_initializer,
+                                              seed=None if seed is None else seed + 1000 + last),
+        )(x)
+    else:
+        base = _with_dense(build_model(lab.spec(), seed=seed), dense)
+        inputs, outputs = base.inputs, base.outputs
+    return StepLossModel(inputs, outputs, num_steps=num_steps, name=lab.name)
+
+
+def set_initial_weights(model: keras.Model, weights: Sequence[np.ndarray]) -> None:
+    """Copy the program's initial weights (creation order) into the model's trainable weights.
+
+    ``W1, b1, W2, ...`` go to ``dense_1/kernel, dense_1/bias, dense_2/...,
+    logits/bias`` (BN lab: ``W``, ``gamma``, ``beta`` per layer): both orders
+    are creation order, and the shapes are checked.
+    """
+    variables = model.trainable_weights
+    if len(variables) != len(weights):
+        raise ValueError(
+            f"The model has {len(variables)} trainable weights and the program "
+            f"{len(weights)}. Received: {[np.shape(w) for w in weights]}"
+        )
+    for variable, value in zip(variables, weights):
+        if tuple(variable.shape) != tuple(np.shape(value)):
+            raise ValueError(
+                f"Weight {variable.path} has shape {tuple(variable.shape)}; the program's "
+                f"value has {tuple(np.shape(value))}"
+            )
+        variable.assign(np.asarray(value, np.float32))
+
+
+def replay_dataset(x: np.ndarray, y: np.ndarray, batches: Sequence[np.ndarray],
+                   prefetch: bool | None = None):
+    """A ``tf.data.Dataset`` of the given mini-batches, in order (no shuffle).
+
+    ``batches`` are index arrays into ``x``/``y`` (a legacy trace's
+    ``train_batches``); each element is ``(x[idx], y[idx])``. The index
+    sequence is the dataset; rows are gathered in the map, so the replay costs
+    no copy of the data per epoch.
+    """
+    import tensorflow as tf  # noqa: PLC0415
+
+    sizes = {len(batch) for batch in batches}
+    if len(sizes) != 1:
+        raise ValueError(f"All mini-batches must have one size. Received sizes {sorted(sizes)}")
+    x = tf.constant(np.asarray(x, np.float32))
+    y = tf.constant(np.asarray(y, np.float32))
+    indices = tf.data.Dataset.from_tensor_slices(np.stack(batches).astype(np.int64))
+    dataset = indices.map(lambda idx: (tf.gather(x, idx), tf.gather(y, idx)))
+    if FIT_DEFAULTS["prefetch"] if prefetch is None else prefetch:
+        dataset = dataset.prefetch(tf.data.AUTOTUNE)
+    return dataset
+
+
+def compile_lab(model: keras.Model, lab: Lab, **overrides) -> keras.Model:
+    """``model.compile`` with the lab's optimizer (tf1 convention), the programs' loss, FIT_DEFAULTS."""
+    settings = {**FIT_DEFAULTS, **overrides}
+    model.compile(
+        optimizer=lab.make_optimizer("tf1"),
+        loss=keras.losses.CategoricalCrossentropy(from_logits=True),
+        metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")],
+        steps_per_execution=settings["steps_per_execution"],
+        jit_compile=settings["jit_compile"],
+    )
+    return model
+
+
+def fit_lab(lab: Lab, data, batches: Sequence[np.ndarray], epochs: int, weights=None, *,
+            seed: int = 0, callbacks=(), verbose: Any = "auto", dense: str = "keras",
+            **overrides):
+    """Train the Keras version on the replayed ``batches``; return (model, history, extras).
+
+    Args:
+        lab: the lab.
+        data: ``(train, validation, test)`` pairs of float32 arrays (the split
+            the legacy ``input_data`` builds).
+        batches: index arrays into the train split, ``epochs * steps`` of them.
+        epochs: number of epochs; steps per epoch = ``len(batches) // epochs``.
+        weights: initial weights in creation order, or None (the lab's initializers, ``seed``).
+        seed: seed of the initializers (without ``weights``) and of dropout.
+        callbacks: more Keras callbacks (TensorBoard...).
+        verbose: ``model.fit``'s progress bar setting.
+        dense: ``"keras"`` (Keras' Dense) or ``"tf1"`` (:class:`TF1Dense`).
+        **overrides: keys of :data:`FIT_DEFAULTS`.
+
+    Returns:
+        ``(model, history, {"test_accuracy": [...], "seconds": [...]})``; the
+        per-step losses are ``model.step_losses``.
+    """
+    (x_train, y_train), validation, (x_test, y_test) = data
+    steps = len(batches) // epochs
+    model = build_keras_model(lab, num_steps=len(batches), seed=seed, dense=dense)
+    if weights is not None:
+        set_initial_weights(model, weights)
+    compile_lab(model, lab, **overrides)
+    dataset = replay_dataset(x_train, y_train, batches[:steps * epochs],
+                             prefetch=overrides.get("prefetch"))
+    timer = EpochTimer()
+    test_accuracy = TestAccuracy(x_test, y_test)
+    history = model.fit(dataset, epochs=epochs, steps_per_epoch=steps,
+                        validation_data=validation, shuffle=False,
+                        callbacks=[timer, test_accuracy, *callbacks], verbose=verbose)
+    return model, history, {"test_accuracy": test_accuracy.history, "seconds": timer.seconds}
+
+
+def keras_source(lab: Lab, dataset: str = "mnist", epochs: int | None = None) -> str:
+    """The Keras version of ``lab`` as a short program (``tfcourse compare --show-code``).
+
+    It runs as printed (a test executes it on synthetic data).
+    """
+    epochs = lab.epochs if epochs is None else epochs
+    config = ", ".join(f"{key}={value!r}" for key, value in lab.optimizer_config.items())
+    optimizer_class = type(lab.make_optimizer("tf1")).__name__
+    lines = [
+        "import keras",
+        "import tfcourse",
+        "from tfcourse import data, labs, models, optimizers",
+        "",
+        "(x_train, y_train), (x_test, y_test) = data.load(",
+        f"    {dataset!r}, flatten=True, one_hot_labels=True)",
+        "",
+    ]
+    if lab.batch_norm:
+        lines += [
+            "# hidden layers z = x W (no bias) -> batch norm -> ReLU, as the program",
+            f"model = labs.keras_tier.build_keras_model(labs.get({lab.name!r}))",
+        ]
+    else:
+        spec_args = [f"hidden_sizes={lab.hidden_sizes!r}", "activation='relu'",
+                     f"kernel_initializer={lab.kernel_initializer!r}",
+                     f"bias_initializer={lab.bias_initializer!r}"]
+        if lab.has_dropout:
+            spec_args.append(f"keep_prob={lab.keep_prob!r}")
+        lines += ["model = models.build_model(models.MLPSpec(",
+                  *[f"    {arg}," for arg in spec_args], "), seed=0)"]
+    lines += [
+        "model.compile(",
+        f"    optimizer=optimizers.{optimizer_class}({config}, convention='tf1'),",
+        "    loss=keras.losses.CategoricalCrossentropy(from_logits=True),",
+        "    metrics=['accuracy'])",
+        f"model.fit(x_train, y_train, batch_size={lab.batch_size}, epochs={epochs})",
+        "print('Accuracy:', model.evaluate(x_test, y_test, verbose=0)[1])",
+    ]
+    return "\n".join(lines) + "\n"
