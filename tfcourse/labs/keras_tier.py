@@ -143,7 +143,7 @@ class TestAccuracy(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         correct = 0
         for start in range(0, len(self.x), self.batch_size):
-            logits = self.model(self.x[start:start + self.batch_size], training=False)
+            logits = self.model([self.x[start:start + self.batch_size]], training=False)
             correct += int(np.sum(np.argmax(ops.convert_to_numpy(logits), 1)
                                   == np.argmax(self.y[start:start + self.batch_size], 1)))
         accuracy = correct / len(self.x)

@@ -1,0 +1,114 @@
+"""``tfcourse compare LAB``: the legacy program, the TF2 port and Keras, step by step.
+
+Prints a per-epoch table (cost of each tier, largest per-step loss
+difference, test accuracy, seconds per epoch) and the issue's bounds; writes
+``compare.json`` and ``losses.png`` into ``--output-dir``
+(``<logdir>/<lab>/compare`` by default). Exit status 1 when a bound fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import sys
+
+from tfcourse.cli.run import add_lab_arguments
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "compare", help="run a lab's TF1 program, TF2 port and Keras version from the same "
+                        "weights and batches, and compare them",
+        description="Run the lab's TF1 program (recording its initial weights, mini-batch order "
+                    "and per-step losses), then the TF2 port and the Keras model from those "
+                    "weights on those batches with the tf1 optimizer convention; report per "
+                    "epoch the cost of each tier, the largest per-step loss difference, test "
+                    "accuracy and seconds, and check the bounds (200 steps within 1e-4, "
+                    "accuracy within 0.3 points).",
+    )
+    add_lab_arguments(parser)
+    parser.add_argument("--tiers", default="port,keras",
+                        help="tiers besides legacy, comma-separated (default port,keras)")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="dropout labs: dropout seeds per tier for the statistical check")
+    parser.add_argument("--keras-dense", choices=("tf1", "keras"), default="tf1",
+                        help="Keras tier's Dense: tf1 adds the bias as TF1 did (AddV2, default), "
+                             "keras uses keras.layers.Dense (BiasAdd)")
+    parser.add_argument("--output-dir", default=None,
+                        help="where compare.json and losses.png go (default <logdir>/<lab>/compare)")
+    parser.add_argument("--json", default=None, metavar="PATH", help="also write the JSON here")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="stdout: the table (text) or the JSON")
+    parser.add_argument("--no-plot", action="store_true", help="do not write losses.png")
+    parser.add_argument("--progress", action="store_true", help="show progress bars")
+    parser.add_argument("--show-code", action="store_true",
+                        help="print the legacy program and the Keras version side by side, "
+                             "and exit")
+    parser.set_defaults(run=run)
+
+
+def side_by_side(left: str, right: str, width: int = 78, titles=("legacy (TF1)", "Keras")) -> str:
+    """Two texts in two columns (long lines wrap within their column)."""
+    def wrap(text):
+        lines = []
+        for line in text.expandtabs(4).splitlines() or [""]:
+            lines += [line[i:i + width] for i in range(0, max(len(line), 1), width)]
+        return lines
+
+    rows = [f"{titles[0]:<{width}} | {titles[1]}", f"{'-' * width}-+-{'-' * width}"]
+    for a, b in itertools.zip_longest(wrap(left), wrap(right), fillvalue=""):
+        rows.append(f"{a:<{width}} | {b}".rstrip())
+    return "\n".join(rows)
+
+
+def _without_docstring(source: str) -> str:
+    import ast
+
+    body = ast.parse(source).body
+    if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None),
+                                                              ast.Constant):
+        return "\n".join(source.splitlines()[body[0].end_lineno:]).lstrip("\n") + "\n"
+    return source
+
+
+def run(args: argparse.Namespace) -> int:
+    from tfcourse._validation import check_choice
+    from tfcourse.labs import get
+
+    lab = get(args.lab)
+    tiers = ["legacy"] + [t.strip() for t in args.tiers.split(",") if t.strip()]
+    for tier in tiers:
+        check_choice("tiers", tier, ("legacy", "port", "keras"))
+    if args.show_code:
+        from tfcourse.compat.runner import original_source
+        from tfcourse.labs.keras_tier import keras_source
+
+        print(side_by_side(_without_docstring(original_source(lab.program)),
+                           keras_source(lab, args.dataset, args.epochs)))
+        return 0
+    from tfcourse._runtime import import_tensorflow
+
+    import_tensorflow()
+    from tfcourse.labs.comparison import compare, save_json
+
+    comparison = compare(lab, dataset=args.dataset, epochs=args.epochs,
+                         max_examples=args.max_examples, seed=args.seed, tiers=tiers,
+                         repeats=args.repeats, logdir=args.logdir, progress=args.progress,
+                         keras_dense=args.keras_dense)
+    output_dir = args.output_dir or os.path.join(args.logdir, lab.name, "compare")
+    written = [save_json(comparison, os.path.join(output_dir, "compare.json"))]
+    if args.json:
+        written.append(save_json(comparison, args.json))
+    if not args.no_plot:
+        written.append(comparison.plot(os.path.join(output_dir, "losses.png")))
+    if args.format == "json":
+        print(json.dumps(comparison.to_dict(), indent=2))
+    else:
+        print(comparison.format_table())
+        print("wrote " + ", ".join(str(path) for path in written))
+    if not comparison.passed():
+        print("error: a comparison bound does not hold (see FAIL above)", file=sys.stderr)
+        return 1
+    return 0
