@@ -1,0 +1,186 @@
+"""tfcourse.labs: the registry matches the programs, the tiers run, the CLI works.
+
+The spec of each lab is checked against its TF1 program by running it: a
+legacy run of 2 steps on 200 Fashion-MNIST examples gives the program's
+variables (their shapes must be the lab's, in creation order) and losses;
+the TF2 port built from the lab's spec (its optimizer and hyperparameters)
+must repeat those losses from the same weights and batches.
+"""
+
+import json
+import re
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from labs_helpers import KNOBS, tfcourse_cli
+from tfcourse import labs
+from tfcourse.compat import legacy_programs
+from tfcourse.labs import keras_tier, port, runs
+
+TINY = {"dataset": "fashion_mnist", "epochs": 1, "max_examples": 200}
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    for name in KNOBS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    yield
+    assert tf.executing_eagerly(), "graph mode leaked out of the test"
+
+
+def test_registry_covers_the_mnist_series_with_the_course_results():
+    programs = legacy_programs()
+    assert set(labs.LABS) <= set(programs)
+    assert {"mnist_softmax", "mnist_nn_gd", "mnist_nn_xavier", "mnist_nn_deep", "mnist_nn_dropout",
+            "mnist_nn_batch_norm", "mnist_nn_adagrad", "mnist_nn_rmsprop", "mnist_nn_momentum",
+            "mnist_nn_adam", "mnist_nn_early_stopping", "mnist_nn_homework"} == set(labs.LABS)
+    reported = {name: lab.course_accuracy for name, lab in labs.LABS.items() if lab.course_accuracy}
+    assert reported == {"mnist_softmax": 0.90, "mnist_nn_adam": 0.945, "mnist_nn_xavier": 0.978,
+                        "mnist_nn_dropout": 0.98}
+    for lab in labs.LABS.values():
+        assert lab.program.is_file()
+        text = lab.program.read_text()
+        assert f"training_epochs = {lab.epochs}" in text and f"batch_size = {lab.batch_size}" in text
+        assert ("tf.set_random_seed(777)" in text) == (lab.graph_seed == 777), lab.name
+        assert ("keep_prob: 0.7" in text) == lab.has_dropout, lab.name
+        assert ("xavier_initializer" in text) == (lab.kernel_initializer == "xavier_tf1"), lab.name
+        assert f"learning_rate = {lab.optimizer_config['learning_rate']}" in text
+        # The course's 98% and 97.8% are also in the program docstrings.
+        if lab.course_accuracy:
+            assert f"{lab.course_accuracy * 100:g}%" in programs[lab.name].course_result
+
+
+def test_aliases_and_unknown_lab_message():
+    assert labs.get("mnist_nn").name == "mnist_nn_adam"
+    assert labs.get("xavier") is labs.LABS["mnist_nn_xavier"]
+    with pytest.raises(ValueError, match=r"`lab` must be one of \[.*'mnist_softmax'.*\]. "
+                                         r"Received: lab='mnist_cnn'"):
+        labs.get("mnist_cnn")
+
+
+@pytest.mark.parametrize("name", sorted(labs.LABS))
+def test_spec_matches_the_program(name):
+    lab = labs.get(name)
+    legacy = runs.run_legacy(lab, progress=False, **TINY)
+    assert legacy.steps_per_epoch == 2 and len(legacy.step_losses) == 2
+    weights = port.initial_weights_from_trace(lab, legacy.trace.initial_weights)
+    assert [w.shape for w in weights] == [shape for _, shape in port.variable_shapes(lab)]
+    if not lab.deterministic:
+        return  # other dropout masks: no step-by-step repeat (see test_labs_compare)
+    data = runs.load_data("fashion_mnist", 200)
+    ported = runs.run_port(lab, data, epochs=1, weights=weights,
+                           batches=legacy.trace.train_batches, progress=False)
+    # Two steps of the same kernels: equal up to the Adam beta**t rounding (float32 ulps).
+    np.testing.assert_allclose(ported.step_losses, legacy.step_losses, rtol=1e-6)
+
+
+def test_initial_weights_of_another_program_are_refused():
+    weights = {"Variable": np.zeros((784, 10), np.float32), "Variable_1": np.zeros(10, np.float32)}
+    with pytest.raises(ValueError, match=r"do not fit lab 'mnist_nn_gd'.*Received: "
+                                         r"\[\('Variable', \(784, 10\)\)"):
+        port.initial_weights_from_trace(labs.get("mnist_nn_gd"), weights)
+
+
+def test_keras_model_names_and_weight_order_follow_the_program():
+    model = keras_tier.build_keras_model(labs.get("mnist_nn_batch_norm"), dense="tf1")
+    assert [w.path for w in model.trainable_weights] == [
+        "dense_1/kernel", "batch_norm_1/gamma", "batch_norm_1/beta", "dense_2/kernel",
+        "batch_norm_2/gamma", "batch_norm_2/beta", "logits/kernel", "logits/bias"]
+    model = keras_tier.build_keras_model(labs.get("mnist_nn_gd"), dense="tf1")
+    assert all(isinstance(layer, keras_tier.TF1Dense) for layer in model.layers
+               if "dense" in layer.name or layer.name == "logits")
+    with pytest.raises(ValueError, match=r"`dense` must be one of \['keras', 'tf1'\]"):
+        keras_tier.build_keras_model(labs.get("mnist_nn_gd"), dense="torch")
+
+
+def test_tf1_dense_equals_dense_in_values():
+    import keras
+
+    x = np.random.default_rng(0).normal(size=(5, 7)).astype(np.float32)
+    dense = keras.layers.Dense(3, kernel_initializer="glorot_uniform", bias_initializer="ones")
+    twin = keras_tier.TF1Dense.from_config(dense.get_config())
+    dense.build((None, 7))
+    twin.build((None, 7))
+    twin.set_weights(dense.get_weights())
+    np.testing.assert_allclose(twin(x), dense(x), rtol=1e-6)
+
+
+def test_keras_source_runs_as_printed():
+    source = keras_tier.keras_source(labs.get("mnist_nn_gd"), dataset="synthetic", epochs=1)
+    assert "optimizers.GradientDescent(learning_rate=0.001, convention='tf1')" in source
+    assert "from_logits=True" in source
+    namespace = {}
+    exec(compile(source, "<keras_source>", "exec"), namespace)  # noqa: S102
+    assert namespace["model"].optimizer.iterations.numpy() == 20  # 2000 examples / 100
+
+
+def test_run_each_tier_writes_logs(tmp_path, capsys):
+    for tier in ("legacy", "port", "keras"):
+        code = tfcourse_cli(["run", "softmax", "--tier", tier, "--dataset", "fashion_mnist",
+                             "--epochs", "2", "--max-examples", "300", "--logdir", str(tmp_path),
+                             "--quiet"])
+        out = capsys.readouterr().out
+        assert code == 0, out
+        assert re.search(rf"mnist_softmax \[{tier}\] on fashion_mnist: 2 epochs, final cost \S+, "
+                         r"test accuracy 0\.\d{4}", out)
+        assert list((tmp_path / "mnist_softmax" / tier / "train").glob("events.out.tfevents.*"))
+    assert list((tmp_path / "mnist_softmax" / "keras" / "validation").glob("events.out.*"))
+
+
+def test_run_legacy_prints_the_program_output(tmp_path, capsys):
+    assert tfcourse_cli(["run", "mnist_nn_gd", "--tier", "legacy", "--dataset", "fashion_mnist",
+                         "--epochs", "2", "--max-examples", "300", "--logdir", str(tmp_path),
+                         "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert len(re.findall(r"^Epoch: 000\d cost = ", out, re.M)) == 2
+    assert re.search(r"^Accuracy: 0\.\d+$", out, re.M)
+
+
+def test_compare_cli_table_json_plot_and_logs(tmp_path, capsys):
+    report = tmp_path / "report.json"
+    code = tfcourse_cli(["compare", "mnist_nn_gd", "--dataset", "fashion_mnist", "--epochs", "2",
+                         "--max-examples", "500", "--logdir", str(tmp_path / "logs"),
+                         "--json", str(report)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert re.search(r"^epoch +cost legacy +cost port +cost keras +max\|dloss\| port", out, re.M)
+    assert "PASS  port vs legacy, loss of the first 10 steps" in out
+    data = json.loads(report.read_text())
+    assert data["epochs"] == 2 and data["steps_per_epoch"] == 5 and data["passed"] is True
+    assert len(data["step_losses"]["keras"]) == 10
+    assert data["epochs_table"][1]["max_step_diff_keras"] == 0.0
+    compare_dir = tmp_path / "logs" / "mnist_nn_gd" / "compare"
+    assert (compare_dir / "losses.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert json.loads((compare_dir / "compare.json").read_text())["lab"]["name"] == "mnist_nn_gd"
+    for tier in ("legacy", "port", "keras"):
+        assert list((tmp_path / "logs" / "mnist_nn_gd" / tier / "train").glob("events.out.*"))
+
+
+def test_compare_show_code_and_errors(capsys):
+    assert tfcourse_cli(["compare", "xavier", "--show-code"]) == 0
+    out = capsys.readouterr().out
+    assert "legacy (TF1)" in out.splitlines()[0] and "Keras" in out.splitlines()[0]
+    assert "import tensorflow as tf" in out and "tf.contrib.layers.xavier_initializer()" in out
+    assert "optimizers.Adam(learning_rate=0.001, convention='tf1')" in out
+    assert tfcourse_cli(["compare", "mnist_nn_gd", "--tiers", "port,torch"]) == 1
+    assert "`tiers` must be one of ['legacy', 'port', 'keras']. Received: tiers='torch'" in \
+        capsys.readouterr().err
+    assert tfcourse_cli(["run", "mnist_cnn", "--tier", "keras"]) == 1
+    assert "Received: lab='mnist_cnn'" in capsys.readouterr().err
+    with pytest.raises(ValueError, match=r"`epochs` must be an integer in \[1, inf\). Received: epochs=0"):
+        labs.run("softmax", "port", dataset="fashion_mnist", epochs=0)
+
+
+def test_labs_cli_lists_every_lab(capsys):
+    assert tfcourse_cli(["labs"]) == 0
+    out = capsys.readouterr().out
+    for name in labs.LABS:
+        assert re.search(rf"^{name} ", out, re.M)
+    assert "Xavier initialization 97.8% (seed 001)" in out
+    assert tfcourse_cli(["labs", "--format", "json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [entry["name"] for entry in listed] == list(labs.LABS)
+    assert listed[0]["architecture"] == "784-10" and listed[0]["optimizer"] == "adam"
