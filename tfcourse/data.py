@@ -29,6 +29,7 @@ from __future__ import annotations
 import gzip
 import os
 import struct
+import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -230,7 +231,7 @@ def _load_npz(path: Path):
             arrays = {key: archive[key] for key in keys}
     except DataFileError:
         raise
-    except (OSError, ValueError, zlib.error, EOFError) as error:
+    except (OSError, ValueError, zlib.error, EOFError, zipfile.BadZipFile) as error:
         raise DataFileError(f"Cannot read {path} as a NumPy .npz archive: {error}") from None
     if arrays["x_train"].shape[1:] != IMAGE_SHAPE:
         raise DataFileError(f"{path}: x_train has shape {arrays['x_train'].shape}; expected (N, 28, 28)")
