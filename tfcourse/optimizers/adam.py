@@ -27,7 +27,7 @@ ADAM_CONVENTIONS = {
     "tf1": Convention(
         "tf.compat.v1.train.AdamOptimizer",
         {"learning_rate": 0.001, **_BETAS, "epsilon": 1e-8, "amsgrad": False},
-        {"epsilon": "hat"},
+        {"epsilon": "hat", "beta_powers": "running"},
         {"amsgrad": _NO_AMSGRAD},
     ),
     "keras": Convention(
@@ -51,7 +51,7 @@ ADAMW_CONVENTIONS = {
     "tf1": Convention(
         "tf.contrib.opt.AdamWOptimizer (TF 1.15)",
         {**ADAM_CONVENTIONS["tf1"].defaults, "weight_decay": REQUIRED},
-        {"epsilon": "hat", "decay_times_learning_rate": False},
+        {"epsilon": "hat", "decay_times_learning_rate": False, "beta_powers": "running"},
         {"amsgrad": "tf.contrib.opt.AdamWOptimizer has no AMSGrad option"},
     ),
     "keras": Convention(
@@ -96,14 +96,16 @@ class _AdamFamily(ConventionOptimizer):
         super().build(var_list)
         self._m, self._v = self.add_optimizer_variables(var_list, ["m", "v"])
         self._v_max = self.add_optimizer_variables(var_list, "v_max") if self.amsgrad else []
+        if self.rule.get("beta_powers") == "running":
+            self._add_running_powers(var_list)
 
     def _update(self, g, variable, lr):
         dtype = variable.dtype
         index = self._get_variable_index(variable)
-        t = self._step(dtype)
         beta_1 = self._constant(self.beta_1, dtype)
         beta_2 = self._constant(self.beta_2, dtype)
         eps = self._constant(self.epsilon, dtype)
+        beta_1_power, beta_2_power = self._powers(variable)
         m, v = self._m[index], self._v[index]
         self.assign(m, ops.add(ops.multiply(beta_1, m),
                                ops.multiply(self._constant(1.0 - self.beta_1, dtype), g)))
@@ -115,8 +117,8 @@ class _AdamFamily(ConventionOptimizer):
             self.assign(v_max, ops.maximum(v_max, v))
             v = v_max
         one = self._constant(1.0, dtype)
-        bias_1 = ops.subtract(one, ops.power(beta_1, t))
-        bias_2 = ops.subtract(one, ops.power(beta_2, t))
+        bias_1 = ops.subtract(one, beta_1_power)
+        bias_2 = ops.subtract(one, beta_2_power)
         form = self.rule["epsilon"]
         if form == "hat":
             lr_t = ops.divide(ops.multiply(lr, ops.sqrt(bias_2)), bias_1)
@@ -129,6 +131,7 @@ class _AdamFamily(ConventionOptimizer):
             v_hat = ops.divide(v, bias_2)
             step = ops.divide(ops.multiply(lr, m_hat), ops.sqrt(ops.add(v_hat, eps)))
         self.assign_sub(variable, step)
+        self._advance_powers(variable)
 
     def _fused_kernel(self):
         if self.rule["epsilon"] != "hat":
@@ -140,16 +143,17 @@ class _AdamFamily(ConventionOptimizer):
 
         dtype = variable.dtype
         index = self._get_variable_index(variable)
-        t = self._step(dtype)
         beta_1 = self._constant(self.beta_1, dtype)
         beta_2 = self._constant(self.beta_2, dtype)
+        beta_1_power, beta_2_power = self._powers(variable)
         extra = {"vhat": self._v_max[index]} if self.amsgrad else {}
         _fused_tf.apply(
             self._fused_kernel(), var=variable, m=self._m[index], v=self._v[index],
-            beta1_power=ops.power(beta_1, t), beta2_power=ops.power(beta_2, t), lr=lr,
+            beta1_power=beta_1_power, beta2_power=beta_2_power, lr=lr,
             beta1=beta_1, beta2=beta_2, epsilon=self._constant(self.epsilon, dtype),
             grad=g, **extra,
         )
+        self._advance_powers(variable)
 
 
 @keras.saving.register_keras_serializable(package="tfcourse")

@@ -229,6 +229,45 @@ class ConventionOptimizer(keras.optimizers.Optimizer):
         """t = 1, 2, ... (``iterations`` counts updates already applied)."""
         return ops.cast(self.iterations + 1, dtype)
 
+    def _add_running_powers(self, var_list, names=("beta_1", "beta_2")) -> None:
+        """Slots holding beta^t as TF1 computes it: a product updated each step.
+
+        ``tf.compat.v1.train.AdamOptimizer`` starts ``beta1_power`` at beta_1
+        and multiplies it by beta_1 after every update; in float32 that
+        running product differs from ``beta_1 ** t`` by a few ulps, which
+        Adam's division by sqrt(v) amplifies on near-zero gradients. Keeping
+        the same product makes the tf1 convention bit-exact in float32.
+        """
+        self._running_powers = {
+            name: [
+                self.add_variable(
+                    shape=(), dtype=variable.dtype,
+                    # Not keras.initializers.Constant: it casts through float32.
+                    initializer=lambda shape, dtype, beta=getattr(self, name): (
+                        self._constant(beta, dtype)),
+                    name=f"{name}_power",
+                )
+                for variable in var_list
+            ]
+            for name in names
+        }
+
+    def _powers(self, variable, names=("beta_1", "beta_2")) -> list:
+        """beta^t for each name: the running product where the rule keeps one, else pow."""
+        if self.rule.get("beta_powers") == "running":
+            index = self._get_variable_index(variable)
+            return [self._running_powers[name][index] for name in names]
+        t = self._step(variable.dtype)
+        return [ops.power(self._constant(getattr(self, name), variable.dtype), t) for name in names]
+
+    def _advance_powers(self, variable, names=("beta_1", "beta_2")) -> None:
+        if self.rule.get("beta_powers") == "running":
+            index = self._get_variable_index(variable)
+            for name in names:
+                power = self._running_powers[name][index]
+                self.assign(power, ops.multiply(power, self._constant(getattr(self, name),
+                                                                       variable.dtype)))
+
     def update_step(self, gradient, variable, learning_rate):
         dtype = variable.dtype
         lr = ops.cast(learning_rate, dtype)

@@ -24,7 +24,7 @@ CONVENTIONS = {
     "tf1": Convention(
         "tf.contrib.opt.NadamOptimizer (TF 1.15): ApplyAdam(use_nesterov=True)",
         {"learning_rate": 0.001, **_BETAS, "epsilon": 1e-8, "momentum_decay": 0.0},
-        {"form": "adam_nesterov", "epsilon": "hat"},
+        {"form": "adam_nesterov", "epsilon": "hat", "beta_powers": "running"},
         {"momentum_decay": "the contrib NadamOptimizer has no momentum schedule"},
     ),
     "keras": Convention(
@@ -114,6 +114,8 @@ class Nadam(ConventionOptimizer):
         super().build(var_list)
         self._m, self._v = self.add_optimizer_variables(var_list, ["m", "v"])
         self._mu_products = []
+        if self.rule.get("beta_powers") == "running":
+            self._add_running_powers(var_list)
         if self.rule["form"] == "dozat":
             # One running product per variable, as torch keeps it per parameter.
             for variable in var_list:
@@ -142,15 +144,16 @@ class Nadam(ConventionOptimizer):
 
         dtype = variable.dtype
         index = self._get_variable_index(variable)
-        t = self._step(dtype)
         beta_1 = self._constant(self.beta_1, dtype)
         beta_2 = self._constant(self.beta_2, dtype)
+        beta_1_power, beta_2_power = self._powers(variable)
         _fused_tf.apply(
             "ResourceApplyAdam", var=variable, m=self._m[index], v=self._v[index],
-            beta1_power=ops.power(beta_1, t), beta2_power=ops.power(beta_2, t), lr=lr,
+            beta1_power=beta_1_power, beta2_power=beta_2_power, lr=lr,
             beta1=beta_1, beta2=beta_2, epsilon=self._constant(self.epsilon, dtype),
             grad=g, use_nesterov=True,
         )
+        self._advance_powers(variable)
 
     def _update(self, g, variable, lr):
         dtype = variable.dtype
@@ -166,15 +169,18 @@ class Nadam(ConventionOptimizer):
         self.assign(v, ops.add(ops.multiply(beta_2, v),
                                ops.multiply(self._constant(1.0 - self.beta_2, dtype),
                                             ops.square(g))))
-        bias_2 = ops.subtract(one, ops.power(beta_2, t))
         if self.rule["form"] == "adam_nesterov":
-            bias_1 = ops.subtract(one, ops.power(beta_1, t))
+            beta_1_power, beta_2_power = self._powers(variable)
+            bias_1 = ops.subtract(one, beta_1_power)
+            bias_2 = ops.subtract(one, beta_2_power)
             lr_t = ops.divide(ops.multiply(lr, ops.sqrt(bias_2)), bias_1)
             m_bar = ops.add(ops.multiply(beta_1, m),
                             ops.multiply(self._constant(1.0 - self.beta_1, dtype), g))
             self.assign_sub(variable, ops.divide(ops.multiply(lr_t, m_bar),
                                                  ops.add(ops.sqrt(v), eps)))
+            self._advance_powers(variable)
             return
+        bias_2 = ops.subtract(one, ops.power(beta_2, t))
         mu_t = self._mu(t, dtype)
         mu_next = self._mu(t + 1.0, dtype)
         product = self._mu_products[index]
