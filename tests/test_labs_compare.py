@@ -18,14 +18,6 @@ from tfcourse.labs import comparison, runs
 
 SMALL = {"dataset": "fashion_mnist", "epochs": 10, "max_examples": 2000}
 
-ADAM_BETA_POWERS = (
-    "tfcourse.optimizers.Adam(convention='tf1') computes beta**t with pow(); "
-    "tf.compat.v1.train.AdamOptimizer multiplies float32 beta1_power/beta2_power "
-    "variables once per step. The two differ by float32 ulps, which Adam amplifies on "
-    "near-zero gradients; see test_port_with_tf1_adam_is_bit_exact for the proof that "
-    "nothing else differs"
-)
-
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch):
@@ -39,8 +31,8 @@ def clean_environment(monkeypatch):
     "mnist_softmax",
     "mnist_nn_gd",
     "mnist_nn_momentum",
-    pytest.param("mnist_nn_xavier", marks=pytest.mark.xfail(strict=True, reason=ADAM_BETA_POWERS)),
-    pytest.param("mnist_nn_adam", marks=pytest.mark.xfail(strict=True, reason=ADAM_BETA_POWERS)),
+    "mnist_nn_xavier",
+    "mnist_nn_adam",
 ])
 def test_tiers_agree_within_the_issue_bounds(name):
     result = labs.compare(name, **SMALL)
@@ -61,14 +53,20 @@ def test_tiers_agree_within_the_issue_bounds(name):
     assert f"Accuracy: {result.runs['legacy'].final_accuracy}" in result.runs["legacy"].output
 
 
-def test_port_with_tf1_adam_is_bit_exact():
-    """Xavier + Adam: with TF1's own AdamOptimizer the port repeats the program bit for bit."""
+@pytest.mark.parametrize("optimizer", ["tfcourse", "tf1"])
+def test_port_with_adam_is_bit_exact(optimizer):
+    """Xavier + Adam: the port repeats the program bit for bit, with tfcourse's Adam(convention="tf1")
+    (fused kernel fed TF1's running beta powers) as with TF1's own AdamOptimizer."""
     lab = labs.get("mnist_nn_xavier")
     legacy = runs.run_legacy(lab, progress=False, **SMALL)
     data = runs.load_data("fashion_mnist", 2000)
     weights = labs.port.initial_weights_from_trace(lab, legacy.trace.initial_weights)
     port = labs.port.MLPPort(lab, weights)
-    port.optimizer = tf.compat.v1.train.AdamOptimizer(learning_rate=0.001)
+    if optimizer == "tf1":
+        port.optimizer = tf.compat.v1.train.AdamOptimizer(learning_rate=0.001)
+    else:
+        assert type(port.optimizer).__module__ == "tfcourse.optimizers.adam"
+        assert port.optimizer.convention == "tf1"
     x, y = data.train
     losses = [float(port.train_step(tf.constant(x[idx]), tf.constant(y[idx])))
               for idx in legacy.trace.train_batches[:200]]
