@@ -14,10 +14,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from labs_helpers import KNOBS, tfcourse_cli
 from tfcourse import labs
+from tfcourse.cli.main import main as tfcourse_cli
 from tfcourse.compat import legacy_programs
+from tfcourse.compat.settings import ENVIRONMENT
 from tfcourse.labs import keras_tier, port, runs
+
+KNOBS = tuple(ENVIRONMENT.values())
 
 TINY = {"dataset": "fashion_mnist", "epochs": 1, "max_examples": 200}
 

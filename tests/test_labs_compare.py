@@ -12,9 +12,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from labs_helpers import KNOBS
 from tfcourse import labs
+from tfcourse.compat.settings import ENVIRONMENT
 from tfcourse.labs import comparison, runs
+
+KNOBS = tuple(ENVIRONMENT.values())
 
 SMALL = {"dataset": "fashion_mnist", "epochs": 10, "max_examples": 2000}
 

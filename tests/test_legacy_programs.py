@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from legacy_helpers import tfcourse_cli
+from tfcourse.cli.main import main as tfcourse_cli
 from tfcourse.compat import Trace, legacy_programs, original_source, run_script
 from tfcourse.compat.runner import ORIGINAL_IMPORTS
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from legacy_helpers import tfcourse_cli
+from tfcourse.cli.main import main as tfcourse_cli
 from tfcourse.compat import Trace, UnsupportedSymbolError, run_script
 from tfcourse.compat.programs import LEGACY_DIR
 

@@ -11,8 +11,7 @@ submodule that needs them is first used (``tfcourse.optimizers``,
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from tfcourse._lazy import lazy_attributes
 
 __version__ = "0.1.0"
 
@@ -42,17 +41,4 @@ _FUNCTIONS = {
 __all__ = ["__version__", *_SUBMODULES, *_FUNCTIONS]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
-        module = importlib.import_module(f"tfcourse.{name}")
-        globals()[name] = module
-        return module
-    if name in _FUNCTIONS:
-        value = getattr(importlib.import_module(_FUNCTIONS[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'tfcourse' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_attributes(__name__, _FUNCTIONS, _SUBMODULES)

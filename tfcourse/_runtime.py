@@ -10,6 +10,7 @@ native side writes to stderr during the import only.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 
@@ -45,3 +46,19 @@ def import_tensorflow():
         # errors) on GPU-less machines; do it while stderr is silenced.
         tensorflow.config.list_physical_devices("GPU")
     return tensorflow
+
+
+@contextlib.contextmanager
+def tensorflow_logger_level(level: int = logging.ERROR):
+    """Raise the ``tensorflow`` Python logger's level for one block.
+
+    For warnings that are expected where they occur (retracing when many
+    small functions are traced on purpose, deprecations inside a TF1 run).
+    """
+    logger = logging.getLogger("tensorflow")
+    previous = logger.level
+    logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.setLevel(previous)

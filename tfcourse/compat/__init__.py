@@ -17,8 +17,7 @@ Importing this package is cheap; TensorFlow loads on first use.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from tfcourse._lazy import lazy_attributes
 
 _EXPORTS = {
     "legacy_graph": "tfcourse.compat.graph",
@@ -42,15 +41,4 @@ _SUBMODULES = ("contrib", "graph", "input_data", "layers", "optimizers", "progra
                "runner", "session", "settings", "trace", "v1")
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(_EXPORTS[name]), name)
-        globals()[name] = value
-        return value
-    if name in _SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module 'tfcourse.compat' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(__all__) | set(_SUBMODULES))
+__getattr__, __dir__ = lazy_attributes(__name__, _EXPORTS, _SUBMODULES)

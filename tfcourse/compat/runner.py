@@ -24,7 +24,6 @@ import builtins
 import contextlib
 import dataclasses
 import importlib
-import logging
 import os
 import sys
 import traceback
@@ -32,6 +31,7 @@ import types
 from pathlib import Path
 from typing import Any, Sequence
 
+from tfcourse._runtime import tensorflow_logger_level
 from tfcourse.compat import settings as _settings
 
 # The import lines of legacy_tf1/ and the course's originals they replace.
@@ -97,17 +97,6 @@ def _redirecting_import(name, globals=None, locals=None, fromlist=(), level=0):
     if level == 0 and (name == "tensorflow" or name.startswith("tensorflow.")):
         return _import_legacy(name, fromlist)
     return builtins.__import__(name, globals, locals, fromlist, level)
-
-
-@contextlib.contextmanager
-def _quiet_tensorflow_logs():
-    logger = logging.getLogger("tensorflow")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
 
 
 @contextlib.contextmanager
@@ -193,7 +182,7 @@ def run_script(
             recorder.metadata.update({"script": str(path), "argv": list(argv),
                                       "settings": dataclasses.asdict(knobs)})
         stack.enter_context(legacy_graph(seed=knobs.seed))
-        stack.enter_context(_quiet_tensorflow_logs())
+        stack.enter_context(tensorflow_logger_level())
         stack.enter_context(_as_main(path, argv, module))
         try:
             exec(code, namespace)  # noqa: S102  (running the user's program is the point)

@@ -13,9 +13,7 @@ Importing this package is cheap; TensorFlow loads when a lab runs.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from tfcourse._lazy import lazy_attributes
 from tfcourse.labs.registry import ALIASES, LABS, TIERS, Lab, get, names
 
 _EXPORTS = {
@@ -32,15 +30,4 @@ _SUBMODULES = ("comparison", "keras_tier", "port", "registry", "runs")
 __all__ = sorted(["ALIASES", "LABS", "TIERS", "Lab", "get", "names", *_EXPORTS])
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(_EXPORTS[name]), name)
-        globals()[name] = value
-        return value
-    if name in _SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module 'tfcourse.labs' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(__all__) | set(_SUBMODULES))
+__getattr__, __dir__ = lazy_attributes(__name__, _EXPORTS, _SUBMODULES)

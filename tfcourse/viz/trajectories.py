@@ -11,13 +11,12 @@ up as "diverged at step k" instead of an exception.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import logging
 from typing import Mapping, Sequence
 
 import numpy as np
 
+from tfcourse._runtime import tensorflow_logger_level
 from tfcourse._validation import check_choice, check_int, check_positive
 from tfcourse.conventions import CONVENTIONS
 from tfcourse.viz.surfaces import Surface, get_surface
@@ -71,19 +70,6 @@ class OptimizerPath:
         return text
 
 
-@contextlib.contextmanager
-def _quiet_retracing():
-    # Each optimizer gets its own tf.function; TF warns about "retracing"
-    # after five of them, which is expected here and not a problem.
-    logger = logging.getLogger("tensorflow")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
 def optimizer_path(
     surface: Surface | str,
     optimizer: str,
@@ -131,7 +117,9 @@ def optimizer_path(
             trace = trace.write(step, point.value)
         return trace.stack()
 
-    with _quiet_retracing(), np.errstate(invalid="ignore", over="ignore"):
+    # Each optimizer gets its own tf.function; TF warns about retracing after
+    # five of them, which is expected here.
+    with tensorflow_logger_level(), np.errstate(invalid="ignore", over="ignore"):
         trace = keras.ops.convert_to_numpy(run()).astype(np.float64)
     positions = [np.asarray(surface.start, dtype=np.float64)]
     stopped_at = None
