@@ -194,7 +194,7 @@ def write_json_atomic(path: str | os.PathLike, content: Any) -> None:
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(content, stream, indent=2, sort_keys=True, default=str)
+            json.dump(content, stream, indent=2, sort_keys=True)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)
