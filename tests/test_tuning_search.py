@@ -264,3 +264,14 @@ def test_report_without_the_best_checkpoint_says_where_it_is(finished_search, tm
     assert result.test_accuracy is None and result.best_trial_id == best
     assert "is not on this machine (the worker that ran it has it)" in capsys.readouterr().out
     assert result.wall_time_s > 0  # from the run recorded in search.json
+
+
+def test_tfcourse_command_reports_a_failure_in_one_error_line(tmp_path, capsys):
+    from tfcourse.cli.main import main
+
+    space = write_space(tmp_path)
+    assert main(["tune", "--space", str(space), "--dir", str(tmp_path / "run"),
+                 "--objective", "val_acuracy"]) == 1
+    err = capsys.readouterr().err
+    assert "error: `objective` must be one of the metrics the fit reports" in err
+    assert "Traceback" not in err
