@@ -27,6 +27,7 @@ from tfcourse.tuning.distributed import (
 )
 from tfcourse.tuning.hypermodel import CourseHyperModel, count_parameters
 from tfcourse.tuning.search import (
+    NotASearchDirectoryError,
     SearchChangedError,
     SearchConfig,
     SearchResult,
@@ -45,6 +46,7 @@ __all__ = [
     "CourseHyperModel",
     "DistributedError",
     "NoWorkerError",
+    "NotASearchDirectoryError",
     "PortInUseError",
     "SearchChangedError",
     "SearchConfig",

@@ -57,6 +57,7 @@ from tfcourse._validation import TfcourseError, check_choice, check_int, check_r
 from tfcourse.tuning.space import TUNERS, Fixed, SearchSpace, course_space, load_space_file
 
 __all__ = [
+    "NotASearchDirectoryError",
     "SearchChangedError",
     "SearchConfig",
     "SearchResult",
