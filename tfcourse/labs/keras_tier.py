@@ -48,22 +48,41 @@ from keras import ops
 from tfcourse.labs.registry import Lab
 
 __all__ = ["FIT_DEFAULTS", "StepLossModel", "TestAccuracy", "build_keras_model", "fit_lab",
-           "keras_source", "replay_dataset"]
+           "keras_source", "replay_dataset", "steps_per_execution_for"]
 
 FIT_DEFAULTS: dict[str, Any] = {
-    "steps_per_execution": 1,
+    "steps_per_execution": 50,
     "jit_compile": False,
     "prefetch": True,
 }
-"""How the Keras tier runs ``model.fit`` (one place, for later performance tuning).
+"""How the Keras tier runs ``model.fit`` (one place; measured by ``python -m benchmarks labs``).
 
 ``steps_per_execution`` and ``jit_compile`` go to ``model.compile``;
 ``prefetch`` adds ``Dataset.prefetch(AUTOTUNE)`` to the replayed batches.
 Per-step losses stay exact for any value (see :class:`StepLossModel`).
-``jit_compile`` is off by default: XLA may fuse the float32 matmul and
-reductions differently from TF1's kernels, and the 1e-4 agreement of
-``tfcourse compare`` is stated for the TF1 kernels.
+
+``steps_per_execution = 50``: one ``tf.function`` call runs up to 50 training
+steps, so the fixed cost of a call (a few hundred microseconds on a CPU, a
+third of a step at batch 100) is paid once per 50 steps; on 2 CPU cores the
+Keras tier goes from about 37,000 to about 51,000 samples/s at batch 100
+(benchmarks/README.md). :func:`fit_lab` uses the largest divisor of the
+steps per epoch that is at most this value (:func:`steps_per_execution_for`):
+Keras runs whole executions, so a remainder would consume batches of the
+next epoch and shift the replay. The value changes no result: the losses
+are the same bits for every value.
+
+``jit_compile`` stays off: on the CPU, XLA was not faster here (about 49,000
+vs 51,000 samples/s at ``steps_per_execution=50``) and it fuses the float32
+matmuls and reductions differently from TF1's kernels (losses differ in the
+last bits from step 1), while ``tfcourse compare`` states its agreement for
+the TF1 kernels.
 """
+
+
+def steps_per_execution_for(steps_per_epoch: int, requested: int) -> int:
+    """The largest divisor of ``steps_per_epoch`` that is at most ``requested`` (at least 1)."""
+    requested = max(1, min(int(requested), int(steps_per_epoch)))
+    return max(d for d in range(1, requested + 1) if steps_per_epoch % d == 0)
 
 
 @keras.saving.register_keras_serializable(package="tfcourse")
@@ -297,7 +316,9 @@ def fit_lab(lab: Lab, data, batches: Sequence[np.ndarray], epochs: int, weights=
     model = build_keras_model(lab, num_steps=len(batches), seed=seed, dense=dense)
     if weights is not None:
         set_initial_weights(model, weights)
-    compile_lab(model, lab, **overrides)
+    spe = overrides.get("steps_per_execution", FIT_DEFAULTS["steps_per_execution"])
+    compile_lab(model, lab, **{**overrides,
+                               "steps_per_execution": steps_per_execution_for(steps, spe)})
     dataset = replay_dataset(x_train, y_train, batches[:steps * epochs],
                              prefetch=overrides.get("prefetch"))
     timer = EpochTimer()
