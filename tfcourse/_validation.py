@@ -242,3 +242,32 @@ def reject_keywords(owner: str, kwargs: dict[str, Any], reasons: dict[str, str])
                 f"{owner} does not accept `{keyword}`: {reason} "
                 f"Received: {keyword}={kwargs[keyword]!r}"
             )
+
+
+def file_problem(kind: str, path: Any, problem: str) -> str:
+    """The message for a file that cannot be used: ``Cannot load the <kind> <path>: <problem>``.
+
+    Used for checkpoints (and the same shape as saved-model and data-file errors),
+    so the user always learns which file and what is wrong with it.
+    """
+    return f"Cannot load the {kind} {path}: {problem}"
+
+
+def data_problem(name: str, problem: str, hint: str | None = None) -> str:
+    """The message for training data refused before training: ``\\`x\\` <problem>``."""
+    return _with_hint(f"`{name}` {problem}", hint)
+
+
+def non_finite_problem(step: int, epoch: int, loss: Any, layers: list[str],
+                       checkpoint: Any = None, quantity: str = "gradients") -> str:
+    """The message when training produced NaN or Inf (step, epoch, layers, checkpoint kept)."""
+    if layers:
+        where = (f"the {quantity} of layer `{layers[0]}` became non-finite first "
+                 f"(non-finite in: {', '.join(layers)})")
+    else:
+        where = "no layer's gradients were non-finite on this batch (the loss itself overflowed)"
+    kept = (f" The last finite checkpoint is kept: {checkpoint}." if checkpoint
+            else " No checkpoint was written.")
+    return (f"Training stopped at step {step} (epoch {epoch + 1}): the loss is {loss!r}; "
+            f"{where}. Lower the learning rate, check the inputs for NaN/Inf or clip the "
+            f"gradients.{kept}")

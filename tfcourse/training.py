@@ -24,6 +24,7 @@ import keras
 import numpy as np
 
 from tfcourse._validation import check_bool, check_int, reject_keywords
+from tfcourse.faults import NonFiniteGuard, check_training_data
 
 __all__ = ["MiniBatches", "train", "updates_per_epoch"]
 
@@ -35,6 +36,10 @@ _SET_BY_TRAIN = {
     "sample_weight": "train() does not take sample weights yet.",
     "x": "pass the inputs as train(model, x, y, ...).",
     "y": "pass the targets as train(model, x, y, ...).",
+}
+
+_SET_BY_CHECKPOINT = {
+    "initial_epoch": "with checkpoint_dir, train() resumes after the checkpoint's last epoch.",
 }
 
 
@@ -112,6 +117,9 @@ def train(
     seed: int = 0,
     validation_data: Any = None,
     callbacks: Any = None,
+    checkpoint_dir: Any = None,
+    check_data: bool = True,
+    stop_on_non_finite: bool = True,
     **fit_kwargs: Any,
 ) -> keras.callbacks.History:
     """Train a compiled model by (mini-)batch gradient descent; return the History.
@@ -131,6 +139,16 @@ def train(
         seed: seed of the shuffling (epoch e uses ``(seed, e)``). Defaults to 0.
         validation_data: ``(x_val, y_val)`` evaluated at the end of each epoch.
         callbacks: Keras callbacks.
+        checkpoint_dir: a folder for epoch-end checkpoints
+            (:mod:`tfcourse.checkpointing`). If it already holds one written
+            with the same ``seed``, ``batch_size`` and ``shuffle``, training
+            resumes after its last epoch, exactly as if never interrupted.
+            Defaults to None (no checkpoints).
+        check_data: refuse unusable data before training
+            (:func:`tfcourse.faults.check_training_data`). Defaults to True.
+        stop_on_non_finite: stop at the first NaN/Inf loss or weight with a
+            :class:`tfcourse.faults.NonFiniteError` naming the step and the
+            layer (:class:`tfcourse.faults.NonFiniteGuard`). Defaults to True.
         **fit_kwargs: passed on to ``model.fit`` (``verbose``,
             ``initial_epoch``, ...); ``batch_size``, ``shuffle``,
             ``steps_per_epoch`` and ``validation_split`` are set here and refused.
@@ -142,7 +160,13 @@ def train(
     (the epoch / batch loop of the TF1 MNIST program).
     """
     reject_keywords("train()", fit_kwargs, _SET_BY_TRAIN)
+    if checkpoint_dir is not None:
+        reject_keywords("train()", fit_kwargs, _SET_BY_CHECKPOINT)
+    check_data = check_bool("check_data", check_data)
+    stop_on_non_finite = check_bool("stop_on_non_finite", stop_on_non_finite)
     num_examples = _num_examples(x)
+    if check_data and num_examples == 0:
+        check_training_data(x, y)  # refuses the empty dataset by name
     if _num_examples(y) != num_examples:
         check_int("len(y)", _num_examples(y), low=num_examples, high=num_examples,
                   hint="x and y must hold the same number of examples")
@@ -154,8 +178,36 @@ def train(
     epochs = check_int("epochs", epochs, low=1)
     shuffle = check_bool("shuffle", shuffle)
     seed = check_int("seed", seed, low=0)
-    initial_epoch = fit_kwargs.get("initial_epoch", 0)
+    if check_data:
+        check_training_data(x, y, model=model)
     batches = MiniBatches(x, y, batch_size, shuffle=shuffle, seed=seed)
+    callbacks = list(callbacks or [])
+    saver = None
+    if checkpoint_dir is not None:
+        from tfcourse import checkpointing  # noqa: PLC0415
+
+        metadata = {"seed": seed, "batch_size": batch_size, "shuffle": shuffle}
+        restored = checkpointing.restore_checkpoint(model, checkpoint_dir, expected=metadata)
+        fit_kwargs["initial_epoch"] = restored["epochs_done"] if restored else 0
+        saver = checkpointing.EpochCheckpoint(checkpoint_dir, metadata,
+                                              restored["history"] if restored else None)
+        callbacks.append(saver)
+    if stop_on_non_finite:
+        def last_checkpoint():
+            if checkpoint_dir is None:
+                return None
+            from tfcourse import checkpointing  # noqa: PLC0415
+
+            pointer = checkpointing.read_checkpoint(checkpoint_dir)
+            return None if pointer is None else f"{checkpoint_dir}/{pointer['model']}"
+
+        # first, so that it stops the step before any other callback sees it
+        callbacks.insert(0, NonFiniteGuard(batches.batch, last_checkpoint))
+    initial_epoch = fit_kwargs.get("initial_epoch", 0)
+    if initial_epoch >= epochs:
+        history = keras.callbacks.History()
+        history.set_model(model)
+        return history  # the checkpoint already holds every epoch
     return model.fit(batches.epochs(initial_epoch, epochs), epochs=epochs,
                      steps_per_epoch=len(batches), shuffle=False,
                      validation_data=validation_data,
