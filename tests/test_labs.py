@@ -133,6 +133,19 @@ def test_run_each_tier_writes_logs(tmp_path, capsys):
     assert list((tmp_path / "mnist_softmax" / "keras" / "validation").glob("events.out.*"))
 
 
+def test_keras_tier_run_logs_activations_and_gradient_norms(tmp_path, capsys):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    assert tfcourse_cli(["run", "mnist_nn_gd", "--tier", "keras", "--dataset", "fashion_mnist",
+                         "--epochs", "1", "--max-examples", "300", "--logdir", str(tmp_path),
+                         "--quiet"]) == 0
+    events = EventAccumulator(str(tmp_path / "mnist_nn_gd" / "keras" / "train")).Reload()
+    tags = set(events.Tags()["scalars"]) | set(events.Tags()["tensors"])
+    assert {"optimizer/learning_rate", "gradient_norm/global"} <= tags, sorted(tags)
+    assert any(tag.startswith("activations/") and tag.endswith("/p50") for tag in tags), sorted(tags)
+    assert any(tag.endswith("/dead_fraction") for tag in tags), sorted(tags)
+
+
 def test_run_legacy_prints_the_program_output(tmp_path, capsys):
     assert tfcourse_cli(["run", "mnist_nn_gd", "--tier", "legacy", "--dataset", "fashion_mnist",
                          "--epochs", "2", "--max-examples", "300", "--logdir", str(tmp_path),

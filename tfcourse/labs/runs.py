@@ -354,7 +354,11 @@ def run_keras(lab: Lab | str, data: LabData, *, epochs: int | None = None, weigh
         hparams = {"lab": lab.name, "tier": "keras", "optimizer": lab.optimizer,
                    "batch_size": lab.batch_size, "epochs": epochs,
                    **{k: v for k, v in lab.optimizer_config.items()}}
-        callbacks = run_callbacks(run_dir(logdir, lab.name, "keras"), hparams=hparams)
+        # A fixed probe batch from the validation split drives the activation
+        # statistics and per-layer gradient norms (every 100 steps); softmax
+        # regression has no hidden layer to watch.
+        probe = tuple(array[:256] for array in data.validation) if lab.hidden_sizes else None
+        callbacks = run_callbacks(run_dir(logdir, lab.name, "keras"), probe, hparams=hparams)
     model, history, extras = keras_tier.fit_lab(
         lab, data.as_tuple(), batches, epochs, weights=weights, seed=seed, callbacks=callbacks,
         verbose=verbose, dense=dense, **fit_overrides)
