@@ -123,10 +123,9 @@ def check_int(
         )
     number = int(value)
     if (low is not None and number < low) or (high is not None and number > high):
-        interval = _interval(
-            -math.inf if low is None else low, math.inf if high is None else high,
-            low is None, high is None,
-        ).replace(".0", "")
+        # integer ends printed as integers (2**63 - 1, not 9.223372036854776e+18)
+        interval = (f"{'(-inf' if low is None else f'[{low}'}, "
+                    f"{'inf)' if high is None else f'{high}]'}")
         raise ValueError(
             _with_hint(
                 f"`{name}` must be an integer in {interval}. Received: {name}={value!r}",

@@ -75,7 +75,7 @@ def _class_labels(y: np.ndarray, num_classes: int, name: str) -> np.ndarray | No
         first = int(np.argmax(outside))
         raise ValueError(data_problem(
             name, f"must hold class labels in [0, {num_classes}) for a model with "
-                  f"{num_classes} outputs. Received: {labels[first]!r} at example {first} "
+                  f"{num_classes} outputs. Received: {int(labels[first])} at example {first} "
                   f"({int(outside.sum())} labels outside)",
             "Labels start at 0; 1-based labels need y - 1"))
     return labels

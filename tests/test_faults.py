@@ -1,0 +1,86 @@
+"""Numerical faults stop training with a diagnosis (issue 9, items 3 and 6; tfcourse.faults)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from tfcourse import checkpointing, faults, optimizers
+from tfcourse.training import train
+
+HELPER = Path(__file__).with_name("resume_helpers.py")
+
+
+def test_nan_at_a_step_names_step_layer_and_keeps_the_last_finite_checkpoint(tmp_path):
+    # learning rate 1e30 at step 15 (epoch 3 of 6-step epochs): step 16's loss is NaN
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": ""}
+    result = subprocess.run([sys.executable, str(HELPER), str(tmp_path / "ckpt"),
+                             str(tmp_path / "out.npz"), "--nan-at-step", "16"],
+                            capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode != 0
+    assert ("NonFiniteError: Training stopped at step 16 (epoch 3): the loss is nan; the "
+            "gradients of layer `logits` became non-finite first (non-finite in: logits, "
+            "hidden_2, hidden_1)") in result.stderr
+    assert f"The last finite checkpoint is kept: {tmp_path / 'ckpt'}/epoch-0002.keras" \
+        in result.stderr
+    assert not (tmp_path / "out.npz").exists()
+    pointer = checkpointing.read_checkpoint(tmp_path / "ckpt")
+    assert pointer["epochs_done"] == 2 and pointer["iterations"] == 12
+    with np.load(tmp_path / "ckpt" / pointer["variables"]) as arrays:
+        assert all(np.all(np.isfinite(arrays[k])) for k in arrays.files if k.startswith("model_"))
+
+
+def _model():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, name="hidden"),
+                              keras.layers.Dense(2, name="out")])
+    model.compile(optimizer=optimizers.GradientDescent(0.1),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
+
+
+def test_guard_stops_at_the_first_step_and_leaves_the_weights_before_it():
+    x = np.random.default_rng(0).normal(size=(8, 3)).astype("float32")
+    y = np.arange(8) % 2
+    x[0, 1] = np.inf  # in the first mini-batch (shuffle off); refused unless check_data=False
+    model = _model()
+    before = [w.copy() for w in model.get_weights()]
+    with pytest.raises(faults.NonFiniteError,
+                       match=r"Training stopped at step 1 \(epoch 1\): the loss is nan; the "
+                             r"gradients of layer `out` became non-finite first \(non-finite "
+                             r"in: out, hidden\)\. Lower the learning rate.* No checkpoint was "
+                             r"written\."):
+        train(model, x, y, batch_size=4, shuffle=False, check_data=False, verbose=0)
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)  # the step's non-finite update was undone
+
+
+def test_guard_without_batches_names_the_layer_whose_weights_went_non_finite():
+    model = _model()
+    guard = faults.NonFiniteGuard()
+    guard.set_model(model)
+    model.optimizer.build(model.trainable_variables)
+    model.get_layer("out").kernel.assign(np.full((4, 2), np.inf, "float32"))
+    with pytest.raises(FloatingPointError, match=r"the loss is 0\.5; the weights of layer `out` "
+                                                 r"became non-finite first"):
+        guard.on_train_batch_end(0, {"loss": 0.5})
+
+
+def test_guard_is_silent_while_everything_is_finite():
+    model = _model()
+    x = np.random.default_rng(1).normal(size=(8, 3)).astype("float32")
+    history = train(model, x, np.arange(8) % 2, batch_size=4, epochs=2, verbose=0)
+    assert len(history.history["loss"]) == 2 and np.isfinite(history.history["loss"]).all()
+
+
+def test_training_memory_estimate_formula():
+    # weights + gradients + slots, 4 bytes each: Adam (2 slots) on 1000 parameters
+    assert faults.training_memory_bytes(1000) == 4 * 1000 * 4
+    assert faults.training_memory_bytes(1000, optimizer_slots=0, bytes_per_value=8) == 16000
+    assert faults.check_memory(1000, available=16000) == 16000
+    with pytest.raises(MemoryError, match=r"needs about 0\.00 GiB for 1000 parameters"):
+        faults.check_memory(1000, available=15999)
+    assert faults.available_memory_bytes() > 0
