@@ -119,3 +119,17 @@ def test_fast_fit_defaults_keep_every_step_loss():
         np.testing.assert_array_equal(run.step_losses, one.step_losses)
         assert run.test_accuracy == one.test_accuracy
         assert run.history.history["loss"] == one.history.history["loss"]
+
+
+def test_tfcourse_bench_runs_the_suite(tmp_path):
+    from tfcourse.cli import bench
+
+    assert bench.NAMES == SUITE  # the CLI offers exactly the suite's benchmarks
+    assert bench.benchmarks_folder() == REPO / "benchmarks"
+    result = subprocess.run([sys.executable, "-m", "tfcourse", "bench", "startup", "--quick",
+                             "--results-dir", str(tmp_path)], capture_output=True, text=True)
+    if "invalid choice: 'bench'" in result.stderr:
+        pytest.fail("tfcourse.cli.main.SUBCOMMANDS lacks 'bench'")
+    assert result.returncode == 0, result.stderr
+    assert "tfcourse --help" in result.stdout
+    assert load(tmp_path, "startup")["modules_loaded_by_import_tfcourse"] == []
