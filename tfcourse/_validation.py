@@ -258,7 +258,8 @@ def data_problem(name: str, problem: str, hint: str | None = None) -> str:
 
 
 def non_finite_problem(step: int, epoch: int, loss: Any, layers: list[str],
-                       checkpoint: Any = None, quantity: str = "gradients") -> str:
+                       checkpoint: Any = None, quantity: str = "gradients",
+                       first_step: int | None = None) -> str:
     """The message when training produced NaN or Inf (step, epoch, layers, checkpoint kept)."""
     if layers:
         where = (f"the {quantity} of layer `{layers[0]}` became non-finite first "
@@ -267,6 +268,8 @@ def non_finite_problem(step: int, epoch: int, loss: Any, layers: list[str],
         where = "no layer's gradients were non-finite on this batch (the loss itself overflowed)"
     kept = (f" The last finite checkpoint is kept: {checkpoint}." if checkpoint
             else " No checkpoint was written.")
-    return (f"Training stopped at step {step} (epoch {epoch + 1}): the loss is {loss!r}; "
+    steps = (f"step {step}" if first_step in (None, step)
+             else f"one of steps {first_step}-{step}")
+    return (f"Training stopped at {steps} (epoch {epoch + 1}): the loss is {loss!r}; "
             f"{where}. Lower the learning rate, check the inputs for NaN/Inf or clip the "
             f"gradients.{kept}")

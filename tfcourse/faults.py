@@ -204,8 +204,10 @@ class NonFiniteGuard(keras.callbacks.Callback):
             step (``MiniBatches.batch``). With it, the guard keeps the weights
             before each step and, on a fault, recomputes that batch's gradients
             to name the first layer (in backward-pass order, from the loss)
-            whose gradients are non-finite. Without it, the layers whose
-            weights became non-finite are named.
+            whose gradients are non-finite. Without it, or when the model runs
+            ``steps_per_execution > 1`` steps per call (Keras then calls the
+            hooks once per call, so the guard sees a range of steps), the
+            layers whose weights became non-finite are named.
         checkpoint: a callable returning the last checkpoint's path (or
             None), quoted in the message.
     """
@@ -234,8 +236,11 @@ class NonFiniteGuard(keras.callbacks.Callback):
         if (loss is None or np.isfinite(loss)) and not bad_weights:
             return
         step = int(self.model.optimizer.iterations.numpy())
+        # with steps_per_execution = k, Keras calls the batch hooks once per k steps
+        per_call = int(getattr(self.model, "steps_per_execution", 1) or 1)
+        first_step = max(step - per_call + 1, 1)
         layers, quantity = _unique(bad_weights), "weights"
-        if self.batch_at is not None and self._before is not None:
+        if self.batch_at is not None and self._before is not None and per_call == 1:
             for variable, value in zip(self.model.trainable_variables, self._before):
                 variable.assign(value)
             gradient_layers = self._non_finite_gradient_layers(batch)
@@ -243,7 +248,8 @@ class NonFiniteGuard(keras.callbacks.Callback):
                 layers, quantity = gradient_layers, "gradients"
         path = self.checkpoint() if self.checkpoint else None
         self.model.stop_training = True
-        raise NonFiniteError(non_finite_problem(step, self.epoch, loss, layers, path, quantity))
+        raise NonFiniteError(non_finite_problem(step, self.epoch, loss, layers, path, quantity,
+                                                first_step))
 
     def _non_finite_gradient_layers(self, batch: int) -> list[str]:
         import tensorflow as tf  # noqa: PLC0415
