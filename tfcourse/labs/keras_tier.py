@@ -291,7 +291,7 @@ def compile_lab(model: keras.Model, lab: Lab, **overrides) -> keras.Model:
 
 def fit_lab(lab: Lab, data, batches: Sequence[np.ndarray], epochs: int, weights=None, *,
             seed: int = 0, callbacks=(), verbose: Any = "auto", dense: str = "keras",
-            **overrides):
+            checkpoint_dir=None, checkpoint_metadata: dict | None = None, **overrides):
     """Train the Keras version on the replayed ``batches``; return (model, history, extras).
 
     Args:
@@ -305,7 +305,14 @@ def fit_lab(lab: Lab, data, batches: Sequence[np.ndarray], epochs: int, weights=
         callbacks: more Keras callbacks (TensorBoard...).
         verbose: ``model.fit``'s progress bar setting.
         dense: ``"keras"`` (Keras' Dense) or ``"tf1"`` (:class:`TF1Dense`).
+        checkpoint_dir: a folder for epoch-end checkpoints
+            (:mod:`tfcourse.checkpointing`); a checkpoint already there (written
+            with the same ``checkpoint_metadata``) is resumed exactly.
+        checkpoint_metadata: settings stored with each checkpoint and checked on resume.
         **overrides: keys of :data:`FIT_DEFAULTS`.
+
+    A NaN/Inf loss or weight stops training with
+    :class:`tfcourse.faults.NonFiniteError` (step and layer named).
 
     Returns:
         ``(model, history, {"test_accuracy": [...], "seconds": [...]})``; the
@@ -319,14 +326,49 @@ def fit_lab(lab: Lab, data, batches: Sequence[np.ndarray], epochs: int, weights=
     spe = overrides.get("steps_per_execution", FIT_DEFAULTS["steps_per_execution"])
     compile_lab(model, lab, **{**overrides,
                                "steps_per_execution": steps_per_execution_for(steps, spe)})
-    dataset = replay_dataset(x_train, y_train, batches[:steps * epochs],
-                             prefetch=overrides.get("prefetch"))
+    from tfcourse.faults import NonFiniteGuard  # noqa: PLC0415
+
     timer = EpochTimer()
     test_accuracy = TestAccuracy(x_test, y_test)
-    history = model.fit(dataset, epochs=epochs, steps_per_epoch=steps,
+    initial_epoch, saving = 0, []
+    if checkpoint_dir is not None:
+        from tfcourse import checkpointing  # noqa: PLC0415
+
+        restored = checkpointing.restore_checkpoint(model, checkpoint_dir,
+                                                    expected=checkpoint_metadata)
+        saved = restored["history"] if restored else {}
+        initial_epoch = restored["epochs_done"] if restored else 0
+        test_accuracy.history = list(saved.get("test_accuracy", []))
+        timer.seconds = list(saved.get("epoch_seconds", []))
+        saver = checkpointing.EpochCheckpoint(checkpoint_dir, checkpoint_metadata, saved)
+        # the epoch's seconds go into the checkpoint's history, not into the logs
+        record_seconds = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: (
+            saver.history.setdefault("epoch_seconds", []).append(timer.seconds[-1])))
+        saving = [record_seconds, saver]
+
+    def batch_at(epoch, index):
+        rows = batches[epoch * steps + index]
+        return x_train[rows], y_train[rows]
+
+    guard = NonFiniteGuard(batch_at, lambda: checkpoint_dir and _latest_model(checkpoint_dir))
+    if initial_epoch >= epochs:  # the checkpoint holds every epoch already
+        history = keras.callbacks.History()
+        history.set_model(model)
+        return model, history, {"test_accuracy": test_accuracy.history, "seconds": timer.seconds}
+    dataset = replay_dataset(x_train, y_train, batches[initial_epoch * steps:steps * epochs],
+                             prefetch=overrides.get("prefetch"))
+    history = model.fit(dataset, epochs=epochs, steps_per_epoch=steps, initial_epoch=initial_epoch,
                         validation_data=validation, shuffle=False,
-                        callbacks=[timer, test_accuracy, *callbacks], verbose=verbose)
+                        callbacks=[guard, timer, test_accuracy, *callbacks, *saving],
+                        verbose=verbose)
     return model, history, {"test_accuracy": test_accuracy.history, "seconds": timer.seconds}
+
+
+def _latest_model(checkpoint_dir) -> str | None:
+    from tfcourse import checkpointing  # noqa: PLC0415
+
+    pointer = checkpointing.read_checkpoint(checkpoint_dir)
+    return None if pointer is None else f"{checkpoint_dir}/{pointer['model']}"
 
 
 def keras_source(lab: Lab, dataset: str = "mnist", epochs: int | None = None) -> str:

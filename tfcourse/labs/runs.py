@@ -334,13 +334,16 @@ def run_port(lab: Lab | str, data: LabData, *, epochs: int | None = None, weight
 
 def run_keras(lab: Lab | str, data: LabData, *, epochs: int | None = None, weights=None,
               batches=None, seed: int = 0, logdir=None, verbose: Any = "auto",
-              dense: str = "keras", **fit_overrides) -> TierRun:
+              dense: str = "keras", checkpoint_dir=None, checkpoint_metadata=None,
+              **fit_overrides) -> TierRun:
     """Train the Keras version with ``model.fit`` (:func:`tfcourse.labs.keras_tier.fit_lab`).
 
     Arguments as :func:`run_port`; ``verbose`` is ``model.fit``'s (Keras'
     progress bar); ``dense`` picks Keras' ``Dense`` or
     :class:`~tfcourse.labs.keras_tier.TF1Dense`; ``fit_overrides`` are keys of
-    :data:`tfcourse.labs.keras_tier.FIT_DEFAULTS`.
+    :data:`tfcourse.labs.keras_tier.FIT_DEFAULTS`; ``checkpoint_dir`` and
+    ``checkpoint_metadata`` are :func:`~tfcourse.labs.keras_tier.fit_lab`'s
+    (epoch-end checkpoints, exact resume).
     """
     from tfcourse.labs import keras_tier  # noqa: PLC0415
 
@@ -352,7 +355,7 @@ def run_keras(lab: Lab | str, data: LabData, *, epochs: int | None = None, weigh
         from tfcourse.monitoring import run_callbacks, run_dir  # noqa: PLC0415
 
         hparams = {"lab": lab.name, "tier": "keras", "optimizer": lab.optimizer,
-                   "batch_size": lab.batch_size, "epochs": epochs,
+                   "batch_size": lab.batch_size, "epochs": epochs, "seed": seed,
                    **{k: v for k, v in lab.optimizer_config.items()}}
         # A fixed probe batch from the validation split drives the activation
         # statistics and per-layer gradient norms (every 100 steps); softmax
@@ -361,7 +364,8 @@ def run_keras(lab: Lab | str, data: LabData, *, epochs: int | None = None, weigh
         callbacks = run_callbacks(run_dir(logdir, lab.name, "keras"), probe, hparams=hparams)
     model, history, extras = keras_tier.fit_lab(
         lab, data.as_tuple(), batches, epochs, weights=weights, seed=seed, callbacks=callbacks,
-        verbose=verbose, dense=dense, **fit_overrides)
+        verbose=verbose, dense=dense, checkpoint_dir=checkpoint_dir,
+        checkpoint_metadata=checkpoint_metadata, **fit_overrides)
     losses = np.asarray(model.step_losses.numpy(), np.float64)[:steps * epochs]
     result = TierRun(tier="keras", step_losses=losses,
                      epoch_costs=_per_epoch(losses, steps, epochs),
@@ -383,8 +387,15 @@ def run_keras(lab: Lab | str, data: LabData, *, epochs: int | None = None, weigh
 
 def run(lab: Lab | str, tier: str, *, dataset: str = "mnist", epochs: int | None = None,
         max_examples: int | None = None, seed: int = 0, logdir=None, verbose: bool = True,
-        echo: bool = True, dense: str = "keras") -> TierRun:
-    """Run one tier of a lab on its own (``tfcourse run``); see the module docstring."""
+        echo: bool = True, dense: str = "keras", checkpoint_dir=None) -> TierRun:
+    """Run one tier of a lab on its own (``tfcourse run``); see the module docstring.
+
+    ``checkpoint_dir`` (keras tier only): epoch-end checkpoints there; running
+    the same call again after a kill resumes from the last one and ends with
+    the weights of an uninterrupted run. The run's settings (lab, dataset,
+    epochs, max_examples, seed, dense) are stored with it, and a checkpoint
+    of other settings is refused.
+    """
     lab = get(lab)
     check_choice("tier", tier, TIERS)
     if epochs is not None:
@@ -395,5 +406,8 @@ def run(lab: Lab | str, tier: str, *, dataset: str = "mnist", epochs: int | None
     data = load_data(dataset, max_examples)
     if tier == "port":
         return run_port(lab, data, epochs=epochs, seed=seed, logdir=logdir, progress=verbose)
+    metadata = {"lab": lab.name, "dataset": dataset, "max_examples": max_examples,
+                "epochs": lab.epochs if epochs is None else epochs, "seed": seed, "dense": dense}
     return run_keras(lab, data, epochs=epochs, seed=seed, logdir=logdir,
-                     verbose="auto" if verbose else 0, dense=dense)
+                     verbose="auto" if verbose else 0, dense=dense,
+                     checkpoint_dir=checkpoint_dir, checkpoint_metadata=metadata)
