@@ -8,6 +8,7 @@ bit-exact (np.array_equal): same seed and TensorFlow's deterministic ops.
 """
 
 import json
+import re
 import os
 import signal
 import subprocess
@@ -176,3 +177,79 @@ def test_no_checkpoint_after_non_finite_weights(saved, tmp_path):
     model.trainable_variables[0].assign(np.full(model.trainable_variables[0].shape, np.nan))
     callback.on_epoch_end(0, {"loss": float("nan")})
     assert callback.last_path is None and not (tmp_path / "nan").exists()
+
+
+# `tfcourse run LAB --tier keras`: the same command again resumes --------------------
+
+CLI_WRAPPER = """
+import os, signal, sys
+import numpy as np
+from tfcourse.labs import keras_tier, runs
+kill_at = int(os.environ.get("KILL_AT_STEP", "0"))
+if os.environ.get("ONE_STEP_PER_CALL"):  # batch hooks after every step, so a kill lands mid-epoch
+    keras_tier.FIT_DEFAULTS["steps_per_execution"] = 1
+inf_row = int(os.environ.get("INF_ROW", "-1"))
+if kill_at:
+    def on_train_batch_end(self, batch, logs=None):
+        if int(self.model.optimizer.iterations.numpy()) == kill_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+    keras_tier.EpochTimer.on_train_batch_end = on_train_batch_end
+if inf_row >= 0:
+    load = runs.load_data
+    def load_data(*args, **kwargs):
+        data = load(*args, **kwargs)
+        data.train[0][inf_row] = np.inf
+        return data
+    runs.load_data = load_data
+from tfcourse.cli.main import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def _cli(logdir, *flags, **env):
+    argv = ["run", "mnist_nn_dropout", "--tier", "keras", "--dataset", "fashion_mnist",
+            "--epochs", "3", "--max-examples", "400", "--seed", "4", "--logdir", str(logdir),
+            "--quiet", *flags]
+    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": "",
+                   **{k: str(v) for k, v in env.items()}}
+    return subprocess.run([sys.executable, "-c", CLI_WRAPPER, *argv], capture_output=True,
+                          text=True, env=environment, timeout=300)
+
+
+def _final_checkpoint(logdir):
+    folder = Path(logdir) / "mnist_nn_dropout" / "keras" / "checkpoint"
+    return _arrays(folder / _pointer(folder)["variables"]), _pointer(folder)
+
+
+def test_cli_keras_tier_sigkill_then_same_command_matches_uninterrupted(tmp_path):
+    # 400 examples / batch 100 = 4 steps per epoch; step 6 is in the middle of epoch 2
+    whole = _cli(tmp_path / "whole", ONE_STEP_PER_CALL=1)
+    assert whole.returncode == 0, whole.stderr[-3000:]
+    killed = _cli(tmp_path / "killed", KILL_AT_STEP=6, ONE_STEP_PER_CALL=1)
+    assert killed.returncode == -signal.SIGKILL
+    again = _cli(tmp_path / "killed", ONE_STEP_PER_CALL=1)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "Resuming after epoch 1 from" in again.stdout
+    reference, pointer = _final_checkpoint(tmp_path / "whole")
+    resumed, resumed_pointer = _final_checkpoint(tmp_path / "killed")
+    # NumPy's global generator is restored too, but the lab run draws from it while
+    # preparing (before the restore), so its final state is not compared; every model
+    # variable (weights, dropout seed state, step losses) and optimizer variable is.
+    resumed.pop("numpy_random"), reference.pop("numpy_random")
+    _assert_identical(resumed, reference)
+    assert pointer["metadata"]["seed"] == 4 and resumed_pointer["iterations"] == 12
+    # the printed summary (final cost, test accuracy) is the same line
+    summary = again.stdout.splitlines()[-1].split("; logs in")[0]
+    assert summary == whole.stdout.splitlines()[-1].split("; logs in")[0]
+    assert "3 epochs, final cost" in summary
+
+
+def test_cli_nan_stops_with_one_error_line_and_exit_1(tmp_path):
+    result = _cli(tmp_path, INF_ROW=0)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1
+    # the lab runs its 4 steps per epoch in one call (steps_per_execution), so the guard
+    # sees the range of steps and the layers whose weights went non-finite
+    assert re.match(r"error: Training stopped at one of steps 1-4 \(epoch 1\): the loss is \S+; "
+                    r"the weights of layer `dense_1` became non-finite first", errors[0]), errors

@@ -37,6 +37,10 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--tier", choices=TIERS, default="keras",
                         help="which version (default keras)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="keras tier: discard the checkpoint of an earlier run of these "
+                             "settings and train from the start (without it, running the same "
+                             "command again resumes from <logdir>/<lab>/keras/checkpoint)")
     parser.set_defaults(run=run)
 
 
@@ -48,9 +52,23 @@ def run(args: argparse.Namespace) -> int:
     import_tensorflow()
     from tfcourse.labs.runs import run as run_tier
 
+    checkpoint_dir = None
+    if args.tier == "keras":
+        import os
+        import shutil
+
+        from tfcourse import checkpointing
+
+        checkpoint_dir = os.path.join(args.logdir, lab.name, "keras", "checkpoint")
+        if args.overwrite and os.path.isdir(checkpoint_dir):
+            shutil.rmtree(checkpoint_dir)
+        pointer = checkpointing.read_checkpoint(checkpoint_dir)
+        if pointer is not None:
+            print(f"Resuming after epoch {pointer['epochs_done']} from {checkpoint_dir} "
+                  "(--overwrite starts afresh)")
     result = run_tier(lab, args.tier, dataset=args.dataset, epochs=args.epochs,
                       max_examples=args.max_examples, seed=args.seed, logdir=args.logdir,
-                      verbose=not args.quiet, echo=True)
+                      verbose=not args.quiet, echo=True, checkpoint_dir=checkpoint_dir)
     print(f"{lab.name} [{args.tier}] on {args.dataset}: {result.epochs} epochs, "
           f"final cost {result.epoch_costs[-1]:.6g}, test accuracy {result.final_accuracy:.4f} "
           f"(course, MNIST: {lab.course_result}); logs in {args.logdir}/{lab.name}/{args.tier}")
