@@ -83,6 +83,7 @@ def test_kill_during_checkpoint_write_keeps_the_previous_checkpoint(uninterrupte
     resumed = _run(tmp_path / "ckpt", tmp_path / "final.npz")
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     _assert_identical(_arrays(tmp_path / "final.npz"), _arrays(uninterrupted / "final.npz"))
+    assert not any(p.name.startswith(".tmp-") for p in (tmp_path / "ckpt").iterdir())
 
 
 def test_same_seed_is_bit_identical_and_another_seed_is_not(uninterrupted, tmp_path):
@@ -188,7 +189,8 @@ from tfcourse.labs import keras_tier, runs
 kill_at = int(os.environ.get("KILL_AT_STEP", "0"))
 if os.environ.get("ONE_STEP_PER_CALL"):  # batch hooks after every step, so a kill lands mid-epoch
     keras_tier.FIT_DEFAULTS["steps_per_execution"] = 1
-inf_row = int(os.environ.get("INF_ROW", "-1"))
+inf_row = int(os.environ.get("BAD_ROW", "-1"))
+bad_value = float(os.environ.get("BAD_VALUE", "inf"))
 if kill_at:
     def on_train_batch_end(self, batch, logs=None):
         if int(self.model.optimizer.iterations.numpy()) == kill_at:
@@ -198,7 +200,7 @@ if inf_row >= 0:
     load = runs.load_data
     def load_data(*args, **kwargs):
         data = load(*args, **kwargs)
-        data.train[0][inf_row] = np.inf
+        data.train[0][inf_row] = bad_value
         return data
     runs.load_data = load_data
 from tfcourse.cli.main import main
@@ -244,12 +246,22 @@ def test_cli_keras_tier_sigkill_then_same_command_matches_uninterrupted(tmp_path
     assert "3 epochs, final cost" in summary
 
 
+def test_cli_refuses_inf_input_before_training(tmp_path):
+    result = _cli(tmp_path, BAD_ROW=7)  # the whole image (784 pixels) set to Inf
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert errors == ["error: `x` holds 784 NaN or Inf values (the first in example 7). Clean or "
+                      "impute them before training: one NaN input makes every weight NaN"]
+    assert not (tmp_path / "mnist_nn_dropout" / "keras" / "checkpoint").exists()
+
+
 def test_cli_nan_stops_with_one_error_line_and_exit_1(tmp_path):
-    result = _cli(tmp_path, INF_ROW=0)
+    # a finite pixel of 3e38: the first layer's output overflows to Inf during training
+    result = _cli(tmp_path, BAD_ROW=0, BAD_VALUE=3e38)
     assert result.returncode == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1
     # the lab runs its 4 steps per epoch in one call (steps_per_execution), so the guard
     # sees the range of steps and the layers whose weights went non-finite
     assert re.match(r"error: Training stopped at one of steps 1-4 \(epoch 1\): the loss is \S+; "
-                    r"the weights of layer `dense_1` became non-finite first", errors[0]), errors
+                    r"the weights of layer `dense_2` became non-finite first", errors[0]), errors

@@ -94,6 +94,9 @@ def save_checkpoint(model: keras.Model, directory: str | os.PathLike, epochs_don
     """
     directory = os.fspath(directory)
     os.makedirs(directory, exist_ok=True)
+    for name in os.listdir(directory):  # left by a writer killed mid-write
+        if name.startswith(".tmp-"):
+            os.remove(os.path.join(directory, name))
     stem = f"epoch-{epochs_done:04d}"
     arrays = {f"model_{i}": np.asarray(v.numpy()) for i, v in enumerate(model.variables)}
     arrays.update({f"optimizer_{i}": np.asarray(v.numpy())

@@ -326,7 +326,9 @@ def fit_lab(lab: Lab, data, batches: Sequence[np.ndarray], epochs: int, weights=
     spe = overrides.get("steps_per_execution", FIT_DEFAULTS["steps_per_execution"])
     compile_lab(model, lab, **{**overrides,
                                "steps_per_execution": steps_per_execution_for(steps, spe)})
-    from tfcourse.faults import NonFiniteGuard  # noqa: PLC0415
+    from tfcourse.faults import NonFiniteGuard, check_training_data  # noqa: PLC0415
+
+    check_training_data(x_train, y_train, model=model)
 
     timer = EpochTimer()
     test_accuracy = TestAccuracy(x_test, y_test)
