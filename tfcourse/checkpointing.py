@@ -27,7 +27,6 @@ import json
 import os
 import random
 import zipfile
-from typing import Any
 
 import keras
 import numpy as np
