@@ -33,8 +33,8 @@ import numpy as np
 
 from tfcourse._validation import TfcourseError, file_problem
 
-__all__ = ["CheckpointError", "EpochCheckpoint", "POINTER", "read_checkpoint",
-           "restore_checkpoint", "save_checkpoint"]
+__all__ = ["CheckpointError", "EpochCheckpoint", "POINTER", "atomic_write", "check_settings",
+           "read_checkpoint", "restore_checkpoint", "save_checkpoint"]
 
 POINTER = "checkpoint.json"
 FORMAT = 1
@@ -44,9 +44,10 @@ class CheckpointError(TfcourseError, ValueError):
     """A checkpoint folder holds a truncated, corrupt or mismatched checkpoint."""
 
 
-def _atomic_write(path: str, write) -> None:
+def atomic_write(path: str | os.PathLike, write) -> None:
     """``write(temporary_path)``, then rename onto ``path`` (never a half-written ``path``)."""
-    folder, name = os.path.split(path)
+    folder, name = os.path.split(os.fspath(path))
+    path = os.fspath(path)
     # the extension stays last: model.save() insists on ".keras"
     temporary = os.path.join(folder, f".tmp-{os.getpid()}-{name}")
     try:
@@ -105,8 +106,8 @@ def save_checkpoint(model: keras.Model, directory: str | os.PathLike, epochs_don
         arrays["global_seed_generator"] = np.asarray(generator.state.numpy())
     numpy_state = np.random.get_state()
     arrays["numpy_random"] = numpy_state[1]
-    _atomic_write(os.path.join(directory, stem + ".npz"), lambda p: _write_arrays(p, arrays))
-    _atomic_write(os.path.join(directory, stem + ".keras"), model.save)
+    atomic_write(os.path.join(directory, stem + ".npz"), lambda p: _write_arrays(p, arrays))
+    atomic_write(os.path.join(directory, stem + ".keras"), model.save)
     python_state = random.getstate()
     pointer = {
         "format": FORMAT, "epochs_done": int(epochs_done),
@@ -119,7 +120,7 @@ def save_checkpoint(model: keras.Model, directory: str | os.PathLike, epochs_don
         "metadata": metadata or {}, "history": history or {},
     }
     previous = _read_pointer(directory)
-    _atomic_write(os.path.join(directory, POINTER), lambda p: _write_json(p, pointer))
+    atomic_write(os.path.join(directory, POINTER), lambda p: _write_json(p, pointer))
     if previous is not None and previous.get("variables") != pointer["variables"]:
         for key in ("variables", "model"):
             stale = os.path.join(directory, str(previous.get(key)))
@@ -160,6 +161,20 @@ def _load_arrays(path: str) -> dict:
             "checkpoint", path, f"it is truncated or corrupt ({error})")) from None
 
 
+def check_settings(path: str | os.PathLike, stored: dict, expected: dict | None,
+                   hint: str = "use the same settings to resume, or another checkpoint "
+                               "folder to start afresh") -> None:
+    """Raise :class:`CheckpointError` naming the first key of ``expected`` that ``stored``
+    holds with another value (keys ``stored`` lacks are not compared)."""
+    for key, value in (expected or {}).items():
+        saved = stored.get(key, value)
+        if saved != value:
+            raise CheckpointError(file_problem(
+                "checkpoint", path,
+                f"it was written by a run with {key}={saved!r} and this run has "
+                f"{key}={value!r}; {hint}"))
+
+
 def restore_checkpoint(model: keras.Model, directory: str | os.PathLike,
                        expected: dict | None = None) -> dict | None:
     """Load the latest checkpoint of ``directory`` into ``model``; return its pointer.
@@ -173,15 +188,7 @@ def restore_checkpoint(model: keras.Model, directory: str | os.PathLike,
     pointer = _read_pointer(directory)
     if pointer is None:
         return None
-    pointer_path = os.path.join(directory, POINTER)
-    for key, value in (expected or {}).items():
-        stored = pointer["metadata"].get(key, value)
-        if stored != value:
-            raise CheckpointError(file_problem(
-                "checkpoint", pointer_path,
-                f"it was written by a run with {key}={stored!r} and this run has "
-                f"{key}={value!r}; use the same settings to resume, or another checkpoint "
-                "folder to start afresh"))
+    check_settings(os.path.join(directory, POINTER), pointer["metadata"], expected)
     path = os.path.join(directory, pointer["variables"])
     arrays = _load_arrays(path)
     targets = [(f"model_{i}", v) for i, v in enumerate(model.variables)]

@@ -4,6 +4,10 @@ Prints a per-epoch table (cost of each tier, largest per-step loss
 difference, test accuracy, seconds per epoch) and the issue's bounds; writes
 ``compare.json`` and ``losses.png`` into ``--output-dir``
 (``<logdir>/<lab>/compare`` by default). Exit status 1 when a bound fails.
+
+Each tier is saved in ``<output-dir>/resume`` as it finishes (the Keras tier
+at every epoch end), so the same command run again after a kill resumes
+instead of starting over, with the same results; ``--overwrite`` starts afresh.
 """
 
 from __future__ import annotations
@@ -43,6 +47,11 @@ def add_parser(subparsers) -> None:
                         help="stdout: the table (text) or the JSON")
     parser.add_argument("--no-plot", action="store_true", help="do not write losses.png")
     parser.add_argument("--progress", action="store_true", help="show progress bars")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="discard the tiers an earlier, interrupted run of this comparison "
+                             "saved in <output-dir>/resume and start afresh (without it, the "
+                             "same command again takes the finished tiers from there and "
+                             "resumes the Keras tier from its last epoch)")
     parser.add_argument("--show-code", action="store_true",
                         help="print the legacy program and the Keras version side by side, "
                              "and exit")
@@ -91,13 +100,22 @@ def run(args: argparse.Namespace) -> int:
     from tfcourse._runtime import import_tensorflow
 
     import_tensorflow()
-    from tfcourse.labs.comparison import compare, save_json
+    import shutil
 
+    from tfcourse.labs.comparison import compare, save_json, saved_progress
+
+    output_dir = args.output_dir or os.path.join(args.logdir, lab.name, "compare")
+    resume_dir = os.path.join(output_dir, "resume")
+    if args.overwrite and os.path.isdir(resume_dir):
+        shutil.rmtree(resume_dir)
+    done = saved_progress(resume_dir)
+    if done:
+        print(f"Resuming from {resume_dir}: {', '.join(done)} (--overwrite starts afresh)",
+              file=sys.stderr)
     comparison = compare(lab, dataset=args.dataset, epochs=args.epochs,
                          max_examples=args.max_examples, seed=args.seed, tiers=tiers,
                          repeats=args.repeats, logdir=args.logdir, progress=args.progress,
-                         keras_dense=args.keras_dense)
-    output_dir = args.output_dir or os.path.join(args.logdir, lab.name, "compare")
+                         keras_dense=args.keras_dense, resume_dir=resume_dir)
     written = [save_json(comparison, os.path.join(output_dir, "compare.json"))]
     if args.json:
         written.append(save_json(comparison, args.json))

@@ -45,6 +45,7 @@ import dataclasses
 import json
 import math
 import os
+import zipfile
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -54,7 +55,8 @@ from tfcourse._validation import check_int
 from tfcourse.labs.registry import TIERS, Lab, get
 from tfcourse.labs.runs import TierRun, load_data, run_keras, run_legacy, run_port
 
-__all__ = ["ACCURACY_TOLERANCE", "CHECK_STEPS", "LOSS_TOLERANCE", "Check", "Comparison", "compare"]
+__all__ = ["ACCURACY_TOLERANCE", "CHECK_STEPS", "LOSS_TOLERANCE", "Check", "Comparison", "compare",
+           "saved_progress"]
 
 CHECK_STEPS = 200
 LOSS_TOLERANCE = 1e-4
@@ -274,10 +276,132 @@ def _fmt(value, spec: str) -> str:
     return format(value, spec)
 
 
+LEGACY_SETTINGS = ("lab", "dataset", "epochs", "max_examples", "seed")
+"""The settings a saved legacy or port result depends on (the Keras tier's also on
+``keras_dense`` and ``fit_overrides``)."""
+
+
+class _SavedTiers:
+    """The finished tiers of a comparison in ``directory``, for a re-run after a kill.
+
+    * ``legacy.npz`` (the :class:`~tfcourse.compat.Trace`: initial weights,
+      mini-batch indices, losses) and ``legacy.json`` (the rest of its
+      :class:`TierRun` and the settings), written when the legacy run ends;
+    * ``port-seed<S>.json``: a port run's :class:`TierRun`, when it ends;
+    * ``keras-seed<S>/``: the Keras run's epoch-end checkpoints
+      (:mod:`tfcourse.checkpointing`).
+
+    Each file is written atomically, the ``.json`` last, so a kill leaves a
+    tier either saved whole or not at all. Floats go through JSON as their
+    shortest repr, which reads back as the same float64.
+    """
+
+    def __init__(self, directory, settings: dict):
+        self.directory = Path(directory)
+        self.settings = settings
+        self.legacy_settings = {key: settings[key] for key in LEGACY_SETTINGS}
+
+    def _json(self, name: str) -> dict | None:
+        from tfcourse.checkpointing import CheckpointError, check_settings  # noqa: PLC0415
+        from tfcourse._validation import file_problem  # noqa: PLC0415
+
+        path = self.directory / name
+        if not path.is_file():
+            return None
+        try:
+            state = json.loads(path.read_text(encoding="utf-8"))
+            stored = state["settings"]
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise CheckpointError(file_problem(
+                "checkpoint", path, f"it is not a saved tier of tfcourse compare ({error})")
+            ) from None
+        check_settings(path, stored, self.legacy_settings,
+                       hint="run with the same settings to resume, or --overwrite to start "
+                            "afresh")
+        return state
+
+    def _save_json(self, name: str, run: TierRun, **extra) -> None:
+        from tfcourse.checkpointing import atomic_write  # noqa: PLC0415
+
+        state = {"settings": self.legacy_settings, "tier": run.tier,
+                 "step_losses": [float(v) for v in run.step_losses],
+                 "epoch_costs": run.epoch_costs, "test_accuracy": run.test_accuracy,
+                 "final_accuracy": run.final_accuracy, "seconds": run.seconds,
+                 "steps_per_epoch": run.steps_per_epoch, "output": run.output, **extra}
+
+        def write(path):
+            with open(path, "w", encoding="utf-8") as handle:
+                json.dump(state, handle, allow_nan=True)
+
+        self.directory.mkdir(parents=True, exist_ok=True)
+        atomic_write(self.directory / name, write)
+
+    @staticmethod
+    def _run(state: dict, trace=None) -> TierRun:
+        return TierRun(tier=state["tier"], step_losses=np.asarray(state["step_losses"], np.float64),
+                       epoch_costs=state["epoch_costs"], test_accuracy=state["test_accuracy"],
+                       final_accuracy=state["final_accuracy"], seconds=state["seconds"],
+                       steps_per_epoch=state["steps_per_epoch"], output=state["output"],
+                       trace=trace)
+
+    def load_legacy(self) -> TierRun | None:
+        from tfcourse.checkpointing import CheckpointError  # noqa: PLC0415
+        from tfcourse.compat.trace import Trace  # noqa: PLC0415
+        from tfcourse._validation import file_problem  # noqa: PLC0415
+
+        state = self._json("legacy.json")
+        if state is None:
+            return None
+        path = self.directory / state["trace"]
+        try:
+            trace = Trace.load(path)
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+            raise CheckpointError(file_problem(
+                "checkpoint", path, f"it is truncated or corrupt ({error})")) from None
+        return self._run(state, trace)
+
+    def save_legacy(self, run: TierRun) -> None:
+        from tfcourse.checkpointing import atomic_write  # noqa: PLC0415
+
+        self.directory.mkdir(parents=True, exist_ok=True)
+        atomic_write(self.directory / "legacy.npz", run.trace.save)
+        self._save_json("legacy.json", run, trace="legacy.npz")
+
+    def load_port(self, seed: int) -> TierRun | None:
+        state = self._json(f"port-seed{seed}.json")
+        return None if state is None else self._run(state)
+
+    def save_port(self, seed: int, run: TierRun) -> None:
+        self._save_json(f"port-seed{seed}.json", run)
+
+    def keras_dir(self, seed: int) -> Path:
+        return self.directory / f"keras-seed{seed}"
+
+
+def saved_progress(directory) -> list[str]:
+    """What a re-run of ``tfcourse compare`` would take from ``directory``, in words."""
+    from tfcourse.checkpointing import read_checkpoint  # noqa: PLC0415
+
+    directory = Path(directory)
+    if not directory.is_dir():
+        return []
+    done = []
+    if (directory / "legacy.json").is_file():
+        done.append("legacy done")
+    done += [f"port (seed {p.stem.split('seed')[-1]}) done"
+             for p in sorted(directory.glob("port-seed*.json"))]
+    for folder in sorted(directory.glob("keras-seed*")):
+        pointer = read_checkpoint(folder)
+        if pointer is not None:
+            done.append(f"keras (seed {folder.name.split('seed')[-1]}) after epoch "
+                        f"{pointer['epochs_done']}")
+    return done
+
+
 def compare(lab: Lab | str, *, dataset: str = "mnist", epochs: int | None = None,
             max_examples: int | None = None, seed: int = 0, tiers: Sequence[str] = TIERS,
             repeats: int = 1, logdir=None, progress: bool = False, keras_dense: str = "tf1",
-            fit_overrides: dict | None = None) -> Comparison:
+            fit_overrides: dict | None = None, resume_dir=None) -> Comparison:
     """Run a lab's tiers from the legacy run's weights and mini-batches (module docstring).
 
     Args:
@@ -298,6 +422,13 @@ def compare(lab: Lab | str, *, dataset: str = "mnist", epochs: int | None = None
             so that only the framework differs; ``"keras"``: Keras' own Dense
             (BiasAdd; see :mod:`tfcourse.labs.keras_tier` for the gap it makes).
         fit_overrides: keys of :data:`tfcourse.labs.keras_tier.FIT_DEFAULTS`.
+        resume_dir: a folder where each tier is saved as it finishes (the
+            Keras tier at every epoch end); calling again with the same
+            arguments after a kill takes the finished tiers from there and
+            resumes the Keras tier from its last epoch, with results identical
+            to an uninterrupted call. Saved tiers of other settings are
+            refused (:class:`tfcourse.checkpointing.CheckpointError` naming the
+            setting). None: nothing saved.
 
     Returns:
         A :class:`Comparison`.
@@ -310,8 +441,16 @@ def compare(lab: Lab | str, *, dataset: str = "mnist", epochs: int | None = None
         check_choice("tiers", tier, TIERS)
     repeats = check_int("repeats", repeats, low=1)
     epochs = lab.epochs if epochs is None else check_int("epochs", epochs, low=1)
-    legacy = run_legacy(lab, dataset=dataset, epochs=epochs, max_examples=max_examples,
-                        seed=seed, logdir=logdir, progress=progress)
+    settings = {"lab": lab.name, "dataset": dataset, "epochs": epochs,
+                "max_examples": max_examples, "seed": seed, "keras_dense": keras_dense,
+                "fit_overrides": dict(sorted((fit_overrides or {}).items()))}
+    saved = None if resume_dir is None else _SavedTiers(resume_dir, settings)
+    legacy = saved.load_legacy() if saved else None
+    if legacy is None:
+        legacy = run_legacy(lab, dataset=dataset, epochs=epochs, max_examples=max_examples,
+                            seed=seed, logdir=logdir, progress=progress)
+        if saved:
+            saved.save_legacy(legacy)
     trace = legacy.trace
     data = load_data(dataset, max_examples)
     recorded = trace.datasets[-1]
@@ -334,14 +473,22 @@ def compare(lab: Lab | str, *, dataset: str = "mnist", epochs: int | None = None
         results = []
         for tier_seed in seeds:
             if tier == "port":
-                results.append(run_port(lab, data, epochs=epochs, weights=weights, names=names,
-                                        batches=batches, seed=tier_seed, progress=progress,
-                                        logdir=logdir if tier_seed == seed else None))
+                result = saved.load_port(tier_seed) if saved else None
+                if result is None:
+                    result = run_port(lab, data, epochs=epochs, weights=weights, names=names,
+                                      batches=batches, seed=tier_seed, progress=progress,
+                                      logdir=logdir if tier_seed == seed else None)
+                    if saved:
+                        saved.save_port(tier_seed, result)
+                results.append(result)
             else:
-                results.append(run_keras(lab, data, epochs=epochs, weights=weights,
-                                         batches=batches, seed=tier_seed, verbose=verbose,
-                                         logdir=logdir if tier_seed == seed else None,
-                                         dense=keras_dense, **(fit_overrides or {})))
+                results.append(run_keras(
+                    lab, data, epochs=epochs, weights=weights, batches=batches, seed=tier_seed,
+                    verbose=verbose, logdir=logdir if tier_seed == seed else None,
+                    dense=keras_dense,
+                    checkpoint_dir=saved.keras_dir(tier_seed) if saved else None,
+                    checkpoint_metadata={**settings, "tier_seed": tier_seed} if saved else None,
+                    **(fit_overrides or {})))
         runs[tier] = results[0]
         if len(results) > 1:
             extra[tier] = results[1:]
