@@ -84,3 +84,43 @@ def test_training_memory_estimate_formula():
     with pytest.raises(MemoryError, match=r"needs about 0\.00 GiB for 1000 parameters"):
         faults.check_memory(1000, available=15999)
     assert faults.available_memory_bytes() > 0
+
+
+# Memory is estimated from the spec, before any weight is allocated ----------------
+
+@pytest.mark.parametrize("spec", [
+    dict(),
+    dict(hidden_sizes=()),
+    dict(activation="maxout", num_pieces=3, batch_norm=True),
+    dict(activation="prelu", batch_norm=True, keep_prob=0.5, output_activation="softmax",
+         hidden_sizes=(7,), input_size=13, num_classes=3),
+])
+def test_spec_parameter_count_matches_the_built_model(spec):
+    from tfcourse.models import MLPSpec, build_model
+
+    spec = MLPSpec(**spec)
+    assert spec.num_parameters == build_model(spec, seed=0).count_params()
+
+
+def test_build_model_refuses_a_model_too_large_before_building(monkeypatch):
+    import time
+
+    from tfcourse import models
+
+    # two hidden layers of a million units: 1e12 weights, 8 TB with their gradients
+    spec = models.MLPSpec(hidden_sizes=(10**6, 10**6))
+    start = time.perf_counter()
+    with pytest.raises(MemoryError, match=r"^`model` needs about 7456\.51 GiB for "
+                                          r"1000796000010 parameters and their gradients, and "
+                                          r"\d+\.\d\d GiB are available\. Use fewer or smaller "
+                                          r"layers$"):
+        models.build_model(spec)
+    assert time.perf_counter() - start < 1.0  # refused from the sizes, nothing allocated
+    # the limit is the available memory: a model that fits exactly is built
+    small = models.MLPSpec(hidden_sizes=(4,), input_size=3, num_classes=2)
+    monkeypatch.setattr(faults, "available_memory_bytes", lambda: 2 * 4 * small.num_parameters)
+    assert models.build_model(small).count_params() == small.num_parameters
+    monkeypatch.setattr(faults, "available_memory_bytes",
+                        lambda: 2 * 4 * small.num_parameters - 1)
+    with pytest.raises(MemoryError, match=r"for 26 parameters and their gradients"):
+        models.build_model(small)

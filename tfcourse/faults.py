@@ -114,9 +114,10 @@ def check_memory(num_parameters: int, *, bytes_per_value: int = 4, optimizer_slo
     available = available_memory_bytes() if available is None else available
     if available is not None and needed > available:
         raise MemoryError(data_problem(
-            "model", f"needs about {needed / 2**30:.2f} GiB for {num_parameters} parameters, "
-                     f"their gradients and {optimizer_slots} optimizer slots, and "
-                     f"{available / 2**30:.2f} GiB are available",
+            "model", f"needs about {needed / 2**30:.2f} GiB for {num_parameters} parameters"
+                     + (f", their gradients and {optimizer_slots} optimizer slots"
+                        if optimizer_slots else " and their gradients")
+                     + f", and {available / 2**30:.2f} GiB are available",
             "Use fewer or smaller layers"))
     return needed
 

@@ -140,6 +140,24 @@ class MLPSpec:
         return len(self.hidden_sizes) + 1
 
     @property
+    def num_parameters(self) -> int:
+        """The model's ``count_params()``, computed from the sizes without building it.
+
+        Per hidden layer of ``u`` units on ``n`` inputs: ``(n + 1) u`` (Dense)
+        or ``(n + 1) u k`` (Maxout, ``k`` pieces); batch norm adds 6 vectors of
+        ``u`` (gamma, beta, moving and population statistics) and a counter;
+        PReLU adds one slope per unit. The logits add ``(n + 1) num_classes``.
+        """
+        total, fan_in = 0, self.input_size
+        for units in self.hidden_sizes:
+            pieces = self.num_pieces if self.activation == "maxout" else 1
+            total += (fan_in + 1) * units * pieces
+            total += (6 * units + 1) if self.batch_norm else 0
+            total += units if self.activation == "prelu" else 0
+            fan_in = units
+        return total + (fan_in + 1) * self.num_classes
+
+    @property
     def has_dropout(self) -> bool:
         return bool(self.dropout_rate) or (self.keep_prob is not None and self.keep_prob < 1.0)
 
@@ -182,6 +200,11 @@ def build_model(spec: MLPSpec, seed: int | None = None) -> keras.Model:
     then ``logits`` (Dense(num_classes)) and, if ``output_activation`` is set,
     ``probabilities``.
 
+    The parameter memory is estimated from the spec first
+    (:attr:`MLPSpec.num_parameters`, :func:`tfcourse.faults.check_memory`);
+    a model whose weights and gradients would not fit in the available
+    memory raises ``MemoryError`` before anything is allocated.
+
     Args:
         spec: an ``MLPSpec``.
         seed: base seed of the initializers given by name (layer i uses
@@ -197,6 +220,12 @@ def build_model(spec: MLPSpec, seed: int | None = None) -> keras.Model:
         check_choice("type(spec)", type(spec).__name__, ["MLPSpec"])
     if seed is not None:
         seed = check_int("seed", seed, low=0)
+    from tfcourse.faults import check_memory  # noqa: PLC0415
+
+    # Before any weight exists: a model whose weights and gradients alone do not
+    # fit is refused here, not by the allocator. The optimizer's slots are
+    # counted when training starts (tfcourse.faults.check_training_data).
+    check_memory(spec.num_parameters, optimizer_slots=0)
     inputs = keras.Input((spec.input_size,), name="inputs")
     x = inputs
     for i, units in enumerate(spec.hidden_sizes, start=1):
