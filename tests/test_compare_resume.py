@@ -129,3 +129,35 @@ def test_corrupt_saved_trace_names_the_file(tmp_path):
     with pytest.raises(CheckpointError, match=r"legacy\.json: it is not a saved tier of "
                                               r"tfcourse compare"):
         saved.load_legacy()
+
+
+def test_saved_legacy_tier_round_trips_exactly_and_clears_stale_temporaries(tmp_path):
+    import numpy as np
+
+    from tfcourse.compat.trace import Trace
+    from tfcourse.labs.comparison import _SavedTiers
+    from tfcourse.labs.runs import TierRun
+
+    saved = _SavedTiers(tmp_path, {"lab": LAB, "dataset": "synthetic", "epochs": 2,
+                                   "max_examples": 10, "seed": 0})
+    (tmp_path / ".tmp-99-legacy.npz").write_bytes(b"half")  # a writer killed mid-write
+    rng = np.random.default_rng(0)
+    trace = Trace(initial_weights={"W1": rng.normal(size=(3, 2)).astype(np.float32),
+                                   "b1": np.ones(2, np.float32)},
+                  batch_splits=["train", "test", "train"],
+                  batch_indices=[np.array([2, 0]), np.array([1]), np.array([1, 3])],
+                  losses=[0.1 + 1e-17, 1 / 3], datasets=[{"train": 4, "test": 2}])
+    losses = np.array([0.1 + 1e-17, 1 / 3, np.pi, 2.0 ** -40])
+    run = TierRun(tier="legacy", step_losses=losses, epoch_costs=[0.2, 1.5],
+                  test_accuracy=[None, 0.25], final_accuracy=0.25, seconds=[0.5, 0.25],
+                  steps_per_epoch=2, output="Accuracy: 0.25\n", trace=trace)
+    saved.save_legacy(run)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["legacy.json", "legacy.npz"]
+    loaded = saved.load_legacy()
+    assert loaded.step_losses.tobytes() == losses.tobytes()  # float64 through JSON, exact
+    assert (loaded.epoch_costs, loaded.test_accuracy, loaded.final_accuracy, loaded.output) == (
+        [0.2, 1.5], [None, 0.25], 0.25, "Accuracy: 0.25\n")
+    assert list(loaded.trace.initial_weights) == ["W1", "b1"]  # creation order kept
+    np.testing.assert_array_equal(loaded.trace.initial_weights["W1"], trace.initial_weights["W1"])
+    assert [b.tolist() for b in loaded.trace.train_batches] == [[2, 0], [1, 3]]
+    assert loaded.trace.datasets == [{"train": 4, "test": 2}]

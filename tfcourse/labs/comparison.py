@@ -364,6 +364,8 @@ class _SavedTiers:
         from tfcourse.checkpointing import atomic_write  # noqa: PLC0415
 
         self.directory.mkdir(parents=True, exist_ok=True)
+        for stale in self.directory.glob(".tmp-*"):  # left by a writer killed mid-write
+            stale.unlink()
         atomic_write(self.directory / "legacy.npz", run.trace.save)
         self._save_json("legacy.json", run, trace="legacy.npz")
 
