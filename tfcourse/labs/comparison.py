@@ -376,8 +376,17 @@ class _SavedTiers:
     def save_port(self, seed: int, run: TierRun) -> None:
         self._save_json(f"port-seed{seed}.json", run)
 
-    def keras_dir(self, seed: int) -> Path:
-        return self.directory / f"keras-seed{seed}"
+    def keras_dir(self, seed: int, metadata: dict) -> Path:
+        """The Keras run's checkpoint folder, after checking its settings against ``metadata``."""
+        from tfcourse.checkpointing import POINTER, check_settings, read_checkpoint  # noqa: PLC0415
+
+        folder = self.directory / f"keras-seed{seed}"
+        pointer = read_checkpoint(folder)
+        if pointer is not None:
+            check_settings(folder / POINTER, pointer["metadata"], metadata,
+                           hint="run with the same settings to resume, or --overwrite to start "
+                                "afresh")
+        return folder
 
 
 def saved_progress(directory) -> list[str]:
@@ -488,7 +497,8 @@ def compare(lab: Lab | str, *, dataset: str = "mnist", epochs: int | None = None
                     lab, data, epochs=epochs, weights=weights, batches=batches, seed=tier_seed,
                     verbose=verbose, logdir=logdir if tier_seed == seed else None,
                     dense=keras_dense,
-                    checkpoint_dir=saved.keras_dir(tier_seed) if saved else None,
+                    checkpoint_dir=(saved.keras_dir(tier_seed, {**settings, "tier_seed": tier_seed})
+                                    if saved else None),
                     checkpoint_metadata={**settings, "tier_seed": tier_seed} if saved else None,
                     **(fit_overrides or {})))
         runs[tier] = results[0]
