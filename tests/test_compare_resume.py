@@ -112,9 +112,9 @@ def test_other_settings_are_refused_unless_overwrite(uninterrupted, tmp_path):
     assert dense.returncode == 1
     errors = [line for line in dense.stderr.splitlines() if line.startswith("error:")]
     pointer = resume / "keras-seed0" / "checkpoint.json"
-    assert errors == [f"error: Cannot load the checkpoint {pointer}: it was written by a run with keras_dense='tf1' and this run has "
-                      "keras_dense='keras'; run with the same settings to resume, or --overwrite "
-                      "to start afresh"]
+    assert errors == [f"error: Cannot load the checkpoint {pointer}: it was written by a run "
+                      "with keras_dense='tf1' and this run has keras_dense='keras'; run with the "
+                      "same settings to resume, or --overwrite to start afresh"]
     fresh = _compare(uninterrupted, "--seed", "3", "--overwrite")
     assert fresh.returncode == 0, fresh.stderr[-3000:]
     assert "Resuming" not in fresh.stderr
