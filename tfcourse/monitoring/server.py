@@ -12,33 +12,26 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import threading
 
-from tfcourse._validation import TfcourseError, check_int, check_positive
+from tfcourse._ports import PortInUseError, bind_error
+from tfcourse._validation import check_int, check_positive
 
 __all__ = ["DEFAULT_PORT", "PortInUseError", "check_port_free", "serve"]
 
 DEFAULT_PORT = 6006
 
 
-class PortInUseError(TfcourseError, OSError):
-    """The port TensorBoard should listen on is taken."""
-
-
 def check_port_free(host: str, port: int) -> None:
     """Raise :class:`PortInUseError` if ``port`` on ``host`` cannot be bound."""
     port = check_int("port", port, low=1, high=65535)
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        try:
-            probe.bind((host, port))
-        except OSError as error:
-            raise PortInUseError(
-                f"port {port} on {host} is already in use (another TensorBoard?); "
-                f"choose a free one with --port, e.g. --port {port + 1 if port < 65535 else port - 1}. "
-                f"Received: port={port}"
-            ) from error
+    error = bind_error(host, port)
+    if error is not None:
+        raise PortInUseError(
+            f"port {port} on {host} is already in use (another TensorBoard?); "
+            f"choose a free one with --port, e.g. --port {port + 1 if port < 65535 else port - 1}. "
+            f"Received: port={port}"
+        ) from error
 
 
 def serve(

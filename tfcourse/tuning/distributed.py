@@ -39,6 +39,7 @@ from concurrent import futures
 from pathlib import Path
 from typing import Sequence
 
+from tfcourse import _ports as ports
 from tfcourse._validation import TfcourseError, check_int
 
 __all__ = [
@@ -63,7 +64,7 @@ class DistributedError(TfcourseError, RuntimeError):
     """A distributed search could not start or did not finish."""
 
 
-class PortInUseError(DistributedError):
+class PortInUseError(DistributedError, ports.PortInUseError):
     """The chief's port is already taken."""
 
 
@@ -92,15 +93,12 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 def check_port_free(host: str, port: int) -> None:
     """Raise :class:`PortInUseError` if something already listens on ``host:port``."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as error:
-            raise PortInUseError(
-                f"Port {port} on {host} is already in use ({error.strerror}); another chief "
-                f"may be running there. Choose another --oracle port, or leave --oracle out "
-                f"with --workers to pick a free one.") from error
+    error = ports.bind_error(host, port, reuse_address=True)
+    if error is not None:
+        raise PortInUseError(
+            f"Port {port} on {host} is already in use ({error.strerror}); another chief "
+            f"may be running there. Choose another --oracle port, or leave --oracle out "
+            f"with --workers to pick a free one.") from error
 
 
 def wait_for_chief(host: str, port: int, timeout: float) -> None:
