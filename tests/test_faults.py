@@ -64,9 +64,10 @@ def test_guard_without_batches_names_the_layer_whose_weights_went_non_finite():
     guard.set_model(model)
     model.optimizer.build(model.trainable_variables)
     model.get_layer("out").kernel.assign(np.full((4, 2), np.inf, "float32"))
+    guard.on_train_batch_end(0, {"loss": 0.5})  # a finite loss: the weights wait for epoch end
     with pytest.raises(FloatingPointError, match=r"the loss is 0\.5; the weights of layer `out` "
                                                  r"became non-finite first"):
-        guard.on_train_batch_end(0, {"loss": 0.5})
+        guard.on_epoch_end(0, {"loss": 0.5})
 
 
 def test_guard_is_silent_while_everything_is_finite():
@@ -74,6 +75,55 @@ def test_guard_is_silent_while_everything_is_finite():
     x = np.random.default_rng(1).normal(size=(8, 3)).astype("float32")
     history = train(model, x, np.arange(8) % 2, batch_size=4, epochs=2, verbose=0)
     assert len(history.history["loss"]) == 2 and np.isfinite(history.history["loss"]).all()
+
+
+class _SpikeAt(keras.optimizers.schedules.LearningRateSchedule):
+    """0.01, except 1e30 at update ``update`` (0-based): the next step's loss is NaN."""
+
+    def __init__(self, update):
+        self.update = update
+
+    def __call__(self, step):
+        return keras.ops.where(keras.ops.equal(step, self.update), 1e30, 0.01)
+
+
+@pytest.mark.parametrize("steps_per_execution", [1, 4, 6])
+def test_guard_names_the_exact_step_when_keras_runs_several_steps_per_call(steps_per_execution):
+    # 12 mini-batches of 2 per epoch; Keras calls the hooks once per call of k
+    # steps, and the guard replays from its last copy to find the step itself
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(24, 3)).astype("float32")
+    y = np.arange(24) % 2
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, name="hidden"),
+                              keras.layers.Dense(2, name="out")])
+    model.compile(optimizer=optimizers.Adam(_SpikeAt(17), convention="tf1"),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  steps_per_execution=steps_per_execution)
+    with pytest.raises(faults.NonFiniteError,
+                       match=r"Training stopped at step 19 \(epoch 2\): the loss is nan; the "
+                             r"gradients of layer `out` became non-finite first \(non-finite "
+                             r"in: out, hidden\)"):
+        train(model, x, y, batch_size=2, epochs=3, shuffle=False, verbose=0)
+    # left with the weights before step 19: finite, and 18 updates done
+    assert all(np.all(np.isfinite(w)) for w in model.get_weights())
+    assert int(model.optimizer.iterations.numpy()) == 18
+
+
+def test_guard_copies_the_state_once_per_epoch_and_every_hundred_steps():
+    x = np.random.default_rng(4).normal(size=(250, 3)).astype("float32")
+    model = _model()
+    guard = faults.NonFiniteGuard(lambda epoch, index: (x[index:index + 1], np.zeros(1)))
+    copies = []
+    original = guard._state
+
+    def counting_state():
+        copies.append(int(model.optimizer.iterations.numpy()))
+        return original()
+
+    guard._state = counting_state
+    train(model, x, np.arange(250) % 2, batch_size=1, epochs=2, verbose=0, shuffle=False,
+          stop_on_non_finite=False, callbacks=[guard])
+    assert copies == [0, 100, 200, 250, 350, 450]
 
 
 def test_training_memory_estimate_formula():

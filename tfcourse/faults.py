@@ -7,12 +7,12 @@ class labels outside [0, classes), a single class, and a model whose
 parameters, gradients and optimizer slots would not fit in memory
 (:func:`training_memory_bytes`).
 
-:class:`NonFiniteGuard` checks the loss and the weights after every step.
+:class:`NonFiniteGuard` watches the loss and the weights during training.
 Keras' ``TerminateOnNaN`` only says "Batch k: Invalid loss"; the guard says
 at which optimizer step it happened and which layer's gradients were
-non-finite first, by recomputing the gradients of that mini-batch at the
-weights before the step (it restores them, so the model is left finite),
-and raises :class:`NonFiniteError`. Epoch-end checkpoints
+non-finite first, by replaying the steps since its last copy of the training
+state and recomputing each mini-batch's gradients (the model is left with the
+finite weights before the step), and raises :class:`NonFiniteError`. Epoch-end checkpoints
 (:class:`tfcourse.checkpointing.EpochCheckpoint`) are never written after a
 non-finite step, so the last finite one is kept.
 """
@@ -200,18 +200,33 @@ def _layer_of(model: keras.Model) -> dict:
 class NonFiniteGuard(keras.callbacks.Callback):
     """Stop at the first step whose loss or weights are NaN/Inf; raise :class:`NonFiniteError`.
 
+    Keras calls batch hooks once per ``steps_per_execution`` steps, and
+    copying the weights before every step would cost more than a step of a
+    small model at batch 1024. So the guard checks the loss Keras reports
+    after each call (a running mean: one non-finite step makes it
+    non-finite) and the weights at each epoch end, and keeps a copy of the
+    whole training state (model and optimizer variables) at the start of
+    each epoch and then every :attr:`SNAPSHOT_EVERY` steps. On a fault it
+    restores the last copy and replays the steps since then one by one,
+    computing each mini-batch's loss and gradients, until the first step
+    whose loss or gradients are non-finite: that step is named, with the
+    first layer (in backward-pass order, from the loss) whose gradients are
+    non-finite, and the model is left with the finite weights before it.
+
     Args:
         batch_at: ``batch_at(epoch, index) -> (x, y)``, the mini-batch of a
-            step (``MiniBatches.batch``). With it, the guard keeps the weights
-            before each step and, on a fault, recomputes that batch's gradients
-            to name the first layer (in backward-pass order, from the loss)
-            whose gradients are non-finite. Without it, or when the model runs
-            ``steps_per_execution > 1`` steps per call (Keras then calls the
-            hooks once per call, so the guard sees a range of steps), the
-            layers whose weights became non-finite are named.
+            step (``MiniBatches.batch``); without it there is no replay and
+            the layers whose weights became non-finite are named, with the
+            range of steps of the failing call. If the replay does not
+            reproduce the fault (dropout draws new masks), the step comes
+            from the model's per-step losses when it records them
+            (``step_losses``), else the range is named.
         checkpoint: a callable returning the last checkpoint's path (or
             None), quoted in the message.
     """
+
+    SNAPSHOT_EVERY = 100
+    """Steps between two copies of the training state (the most a fault replays)."""
 
     def __init__(self, batch_at: Callable | None = None,
                  checkpoint: Callable[[], Any] | None = None):
@@ -219,54 +234,106 @@ class NonFiniteGuard(keras.callbacks.Callback):
         self.batch_at = batch_at
         self.checkpoint = checkpoint
         self.epoch = 0
-        self._before: list | None = None
+        self._snapshot: tuple[int, int, list] | None = None  # (step, batch index, values)
+        self._call_start = 0
+
+    def _state(self) -> list:
+        return list(self.model.variables) + list(self.model.optimizer.variables)
+
+    def _iterations(self) -> int:
+        return int(self.model.optimizer.iterations.numpy())
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
+        self._snapshot = None
 
     def on_train_batch_begin(self, batch, logs=None):
-        if self.batch_at is not None:
-            self._before = [v.numpy() for v in self.model.trainable_variables]
+        self._call_start = step = self._iterations()
+        if self.batch_at is not None and (self._snapshot is None
+                                          or step - self._snapshot[0] >= self.SNAPSHOT_EVERY):
+            self._snapshot = (step, batch, [v.numpy() for v in self._state()])
 
     def on_train_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")
-        loss = None if loss is None else float(loss)
+        if loss is not None and not np.isfinite(float(loss)):
+            self._stop(float(loss))
+
+    def on_epoch_end(self, epoch, logs=None):
+        # the epoch's last update shows in the weights before any loss sees it
+        if self._non_finite_weights():
+            self._call_start = self._iterations() - 1
+            loss = (logs or {}).get("loss")
+            self._stop(None if loss is None else float(loss))
+
+    def _non_finite_weights(self) -> list[str]:
         owners = _layer_of(self.model)
-        bad_weights = [owners.get(id(v), v.path) for v in self.model.trainable_variables
-                       if not np.all(np.isfinite(v.numpy()))]
-        if (loss is None or np.isfinite(loss)) and not bad_weights:
-            return
-        step = int(self.model.optimizer.iterations.numpy())
-        # with steps_per_execution = k, Keras calls the batch hooks once per k steps
-        per_call = int(getattr(self.model, "steps_per_execution", 1) or 1)
-        first_step = max(step - per_call + 1, 1)
-        layers, quantity = _unique(bad_weights), "weights"
-        if self.batch_at is not None and self._before is not None and per_call == 1:
-            for variable, value in zip(self.model.trainable_variables, self._before):
-                variable.assign(value)
-            gradient_layers = self._non_finite_gradient_layers(batch)
+        return _unique([owners.get(id(v), v.path) for v in self.model.trainable_variables
+                        if not np.all(np.isfinite(v.numpy()))])
+
+    def _stop(self, loss: float | None) -> None:
+        end = self._iterations()
+        first_step, step = self._call_start + 1, end
+        layers, quantity = self._non_finite_weights(), "weights"
+        found = self._replay(end) if self.batch_at is not None and self._snapshot else None
+        if found is not None:
+            step, loss, gradient_layers = found
+            first_step = step
             if gradient_layers or not layers:
                 layers, quantity = gradient_layers, "gradients"
+        else:
+            recorded = self._recorded_step(self._call_start, end)
+            if recorded is not None:
+                first_step = step = recorded
         path = self.checkpoint() if self.checkpoint else None
         self.model.stop_training = True
         raise NonFiniteError(non_finite_problem(step, self.epoch, loss, layers, path, quantity,
                                                 first_step))
 
-    def _non_finite_gradient_layers(self, batch: int) -> list[str]:
+    def _replay(self, end: int):
+        """Restore the snapshot, replay to the first non-finite step: ``(step, loss, layers)``."""
+        start, batch, values = self._snapshot
+        state = self._state()
+        for variable, value in zip(state, values):
+            variable.assign(value)
+        variables = self.model.trainable_variables
+        for step in range(start, end):
+            loss, gradients = self._loss_and_gradients(*self.batch_at(self.epoch,
+                                                                     batch + step - start))
+            layers = self._non_finite_layers(gradients)
+            if layers or not np.isfinite(loss):
+                return step + 1, loss, layers
+            if step == end - 1:
+                before = [v.numpy() for v in variables]
+            self.model.optimizer.apply(gradients, variables)
+        if self._non_finite_weights():  # the last update overflowed: undo it
+            for variable, value in zip(variables, before):
+                variable.assign(value)
+            return end, loss, []
+        return None
+
+    def _loss_and_gradients(self, x, y):
         import tensorflow as tf  # noqa: PLC0415
 
-        x, y = self.batch_at(self.epoch, batch)
-        variables = self.model.trainable_variables
         with tf.GradientTape() as tape:
             y_pred = self.model(x, training=True)
             loss = self.model.compute_loss(x=x, y=y, y_pred=y_pred, training=False)
-        gradients = tape.gradient(loss, variables)
+        return float(loss), tape.gradient(loss, self.model.trainable_variables)
+
+    def _non_finite_layers(self, gradients) -> list[str]:
         owners = _layer_of(self.model)
         order = {layer.name: i for i, layer in enumerate(self.model.layers)}
-        bad = [owners.get(id(v), v.path) for v, g in zip(variables, gradients)
+        bad = [owners.get(id(v), v.path) for v, g in zip(self.model.trainable_variables, gradients)
                if g is not None and not np.all(np.isfinite(g.numpy()))]
         # backward pass order: the layer nearest the loss gets its gradient first
         return sorted(_unique(bad), key=lambda name: -order.get(name, -1))
+
+    def _recorded_step(self, start: int, end: int) -> int | None:
+        recorded = getattr(self.model, "step_losses", None)
+        if recorded is None:
+            return None
+        losses = np.asarray(recorded.numpy())[start:end]
+        bad = np.flatnonzero(~np.isfinite(losses))
+        return start + int(bad[0]) + 1 if bad.size else None
 
 
 def _unique(names: list[str]) -> list[str]:
