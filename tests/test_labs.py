@@ -10,6 +10,7 @@ must repeat those losses from the same weights and batches.
 import json
 import re
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -200,3 +201,62 @@ def test_labs_cli_lists_every_lab(capsys):
     listed = json.loads(capsys.readouterr().out)
     assert [entry["name"] for entry in listed] == list(labs.LABS)
     assert listed[0]["architecture"] == "784-10" and listed[0]["optimizer"] == "adam"
+
+
+def test_keras_tier_names_the_exact_non_finite_step_whatever_steps_per_execution():
+    # Gradient descent at learning rate 1e8 on the N(0, 1)-initialized MLP
+    # overflows within a few steps; with 10 steps per call Keras reports once
+    # per 10 steps, the guard replays them and names one step: the same as
+    # at 1 step per call.
+    import dataclasses
+
+    from tfcourse import faults
+
+    lab = dataclasses.replace(labs.get("mnist_nn_gd"), batch_size=20,
+                              optimizer_config={"learning_rate": 1e8})
+    data = runs.load_data("fashion_mnist", 600)
+    found = []
+    for steps_per_execution in (1, 10):
+        with pytest.raises(faults.NonFiniteError) as error:
+            runs.run_keras(lab, data, epochs=2, verbose=0,
+                           steps_per_execution=steps_per_execution)
+        message = str(error.value)
+        match = re.search(r"Training stopped at step (\d+) \(epoch (\d)\): the loss is \S+; the "
+                          r"gradients of layer `(\w+)` became non-finite first", message)
+        assert match, message
+        found.append(match.groups())
+    assert found[0] == found[1]
+
+
+def test_lab_accuracy_equals_keras_categorical_accuracy():
+    # random logits, rows with exact ties (first maximum wins in both) and zeros
+    rng = np.random.default_rng(5)
+    logits = rng.normal(size=(500, 10)).astype("float32")
+    logits[:50] = np.round(logits[:50])
+    logits[50:60] = 0.0
+    labels = np.eye(10, dtype="float32")[rng.integers(0, 10, 500)]
+    ours, reference = keras_tier.LabAccuracy(), keras.metrics.CategoricalAccuracy()
+    for start in (0, 200):  # two updates: the running mean over 500 examples
+        ours.update_state(labels[start:start + 300], logits[start:start + 300])
+        reference.update_state(labels[start:start + 300], logits[start:start + 300])
+    assert float(ours.result()) == float(reference.result())
+    assert 0.05 < float(ours.result()) < 0.3  # chance level: the test data are not trivial
+    restored = keras.metrics.deserialize(keras.metrics.serialize(ours))
+    assert type(restored) is keras_tier.LabAccuracy and restored.name == "accuracy"
+
+
+def test_batch_norm_lab_memory_is_checked_from_its_sizes_before_building(monkeypatch):
+    import dataclasses
+
+    lab = labs.get("mnist_nn_batch_norm")
+    model = keras_tier.build_keras_model(lab, num_steps=7)
+    assert keras_tier.batch_norm_lab_parameters(lab) == model.count_params() - 7  # step_losses
+    huge = dataclasses.replace(lab, hidden_sizes=(10**6, 10**6))
+    built = []
+    monkeypatch.setattr(keras_tier.keras.layers.Dense, "__init__",
+                        lambda *args, **kwargs: built.append(args))
+    # 784e6 + 1e12 + 10e6 weights, 10 biases, 2 x (6e6 + 1) batch-norm values; x 8 bytes
+    with pytest.raises(MemoryError, match=r"^`model` needs about 7456\.59 GiB for 1000806000012 "
+                                          r"parameters and their gradients"):
+        keras_tier.build_keras_model(huge)
+    assert built == []  # refused before the first layer was made
