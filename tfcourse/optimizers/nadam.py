@@ -185,14 +185,17 @@ class Nadam(ConventionOptimizer):
         mu_next = self._mu(t + 1.0, dtype)
         product = self._mu_products[index]
         self.assign(product, ops.multiply(product, mu_t))
-        m_hat = ops.add(
-            ops.divide(ops.multiply(mu_next, m),
-                       ops.subtract(one, ops.multiply(product, mu_next))),
-            ops.divide(ops.multiply(ops.subtract(one, mu_t), g), ops.subtract(one, product)),
-        )
+        # lr * m_hat with its coefficients folded into two scalars: two passes
+        # over the weights instead of five (the same formula; float rounding
+        # differs in the last bit)
+        m_coefficient = ops.divide(ops.multiply(lr, mu_next),
+                                   ops.subtract(one, ops.multiply(product, mu_next)))
+        g_coefficient = ops.divide(ops.multiply(lr, ops.subtract(one, mu_t)),
+                                   ops.subtract(one, product))
+        lr_m_hat = ops.add(ops.multiply(m_coefficient, m), ops.multiply(g_coefficient, g))
         v_hat = ops.divide(v, bias_2)
         if self.rule["epsilon"] == "inside_corrected":
             den = ops.sqrt(ops.add(v_hat, eps))
         else:
             den = ops.add(ops.sqrt(v_hat), eps)
-        self.assign_sub(variable, ops.divide(ops.multiply(lr, m_hat), den))
+        self.assign_sub(variable, ops.divide(lr_m_hat, den))
