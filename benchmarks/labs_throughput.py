@@ -22,7 +22,7 @@ same process, so the targets are ratios within one run:
 * Keras tier >= 40% of the matmul floor at batch 100;
 * at batch 1024, training >= 70% of the matmul peak in GFLOP/s.
 
-Run:  python -m benchmarks labs [--rounds 2] [--epochs 3]
+Run:  python -m benchmarks labs [--rounds 3] [--epochs 3]
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def tier_runs(lab_name: str, batch_size: int, epochs: int, data):
     }
 
 
-def measure(lab_name: str = "mnist_nn_xavier", batch_sizes=(100, 1024), rounds: int = 2,
+def measure(lab_name: str = "mnist_nn_xavier", batch_sizes=(100, 1024), rounds: int = 3,
             epochs: int = 3, dataset: str = "fashion_mnist", max_examples=None,
             matmul_repeats: int = 5) -> dict:
     from tfcourse.labs import runs  # noqa: PLC0415
@@ -149,7 +149,7 @@ def report_batch(batch_size: int, row: dict, peak: float) -> None:
 def main(argv=None, quick: bool = False, results_dir=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lab", default="mnist_nn_xavier")
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=3, help="per run; the first is warm-up")
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[100, 1024])
     args = parser.parse_args(argv)
