@@ -9,6 +9,8 @@ the search, TensorBoard (HParams) shows it.
 * :mod:`~tfcourse.tuning.hypermodel`: ``CourseHyperModel``, built through
   ``tfcourse.models`` and compiled with tfcourse optimizers and schedules;
 * :mod:`~tfcourse.tuning.search`: run, resume (no trial run twice) and report;
+* :mod:`~tfcourse.tuning.trial_resume`: epoch-end checkpoints inside a trial,
+  so a search killed mid-trial continues that trial after its last epoch;
 * :mod:`~tfcourse.tuning.hparams`: the HParams dashboard, integers as integers;
 * :mod:`~tfcourse.tuning.distributed`: KerasTuner's chief/worker mode with
   timeouts, and a launcher for one machine.

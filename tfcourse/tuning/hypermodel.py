@@ -4,9 +4,15 @@
 into ``tfcourse.models.MLPSpec`` (depth x width, activation, initializer,
 batch norm, dropout), builds it with ``tfcourse.models.build_model`` and
 compiles it with a tfcourse optimizer whose learning rate follows a seed 003
-decay rule. ``fit(hp, model, ...)`` reads ``batch_size`` and ``epochs``
+decay rule. ``fit(hp, model, x, y, ...)`` reads ``batch_size`` and ``epochs``
 from the same point (KerasTuner's way of tuning them, keras-tuner PR #622);
-Hyperband's ``epochs`` keyword wins over the hyperparameter.
+Hyperband's ``epochs`` keyword wins over the hyperparameter. The
+mini-batches of epoch e are those of :class:`tfcourse.training.MiniBatches`
+(seed 003: ceil(m / b) updates per epoch, reshuffled from ``(seed, e)``),
+so a trial continued at ``initial_epoch`` after a kill sees the batches an
+uninterrupted trial sees (Keras' own ``shuffle=True`` draws each epoch's
+order from a generator that advances over the epochs, which a new process
+cannot replay).
 
 A point that cannot be built (a spec the model builder refuses, a model over
 ``max_params``) raises ``keras_tuner.errors.FailedTrialError`` with the
@@ -20,9 +26,11 @@ from typing import Any
 
 import keras
 import keras_tuner
+import numpy as np
 
 from tfcourse import models, optimizers, schedules
 from tfcourse._validation import check_int
+from tfcourse.training import MiniBatches
 from tfcourse.tuning.space import SearchSpace, course_space
 
 __all__ = ["CourseHyperModel", "count_parameters", "make_schedule", "make_optimizer"]
@@ -165,10 +173,43 @@ class CourseHyperModel(keras_tuner.HyperModel):
         )
         return model
 
-    def fit(self, hp, model, *args, **kwargs):
+    def fit(self, hp, model, x=None, y=None, *, epochs=None, initial_epoch=0, **kwargs):
+        """Train ``model`` for epochs ``initial_epoch`` .. ``epochs - 1``; return the History.
+
+        ``epochs`` and ``batch_size`` default to the point's values (a batch
+        larger than the data is the whole data, as in Keras). Arrays ``x, y``
+        are cut into :class:`tfcourse.training.MiniBatches` (``shuffle=False``
+        keeps their order); anything else (a dataset) goes to ``model.fit``
+        as it is. With ``initial_epoch >= epochs`` nothing is trained.
+        """
         values = self.space.declare(hp)
-        kwargs.setdefault("epochs", values["epochs"])  # Hyperband passes its own
-        kwargs.setdefault("batch_size", values["batch_size"])
+        epochs = values["epochs"] if epochs is None else epochs  # Hyperband passes its own
         kwargs.setdefault("verbose", self.verbose)
-        kwargs.setdefault("shuffle", True)
-        return model.fit(*args, **kwargs)
+        batch_size = kwargs.pop("batch_size", None) or values["batch_size"]
+        shuffle = kwargs.pop("shuffle", True)
+        if y is None:
+            return model.fit(x, epochs=epochs, initial_epoch=initial_epoch, **kwargs)
+        x, y = np.asarray(x), np.asarray(y)
+        batches = MiniBatches(x, y, min(batch_size, len(x)), shuffle=bool(shuffle),
+                              seed=self.seed)
+        if initial_epoch >= epochs:
+            # A continued trial with no epoch left: its callbacks still begin and end
+            # training (TensorBoard's HParams session), as in an uninterrupted trial.
+            callbacks = keras.callbacks.CallbackList(kwargs.get("callbacks"), model=model)
+            callbacks.on_train_begin()
+            callbacks.on_train_end()
+            history = keras.callbacks.History()
+            history.set_model(model)
+            return history
+        return model.fit(_epoch_batches(batches, initial_epoch, epochs), epochs=epochs,
+                         initial_epoch=initial_epoch, steps_per_epoch=len(batches),
+                         shuffle=False, **kwargs)
+
+
+def _epoch_batches(batches: MiniBatches, start: int, stop: int):
+    """``batches.epochs(start, stop)``, drawing each epoch's order once (not once per batch)."""
+    for epoch in range(start, stop):
+        order = batches.order(epoch)
+        for index in range(len(batches)):
+            rows = order[index * batches.batch_size:(index + 1) * batches.batch_size]
+            yield batches.x[rows], batches.y[rows]

@@ -17,21 +17,43 @@
 6. print the best trials and evaluate the best model on the test set.
 
 Resume: re-running the same command continues the search (KerasTuner's
-``overwrite=False`` reload). The oracles here fix what KerasTuner 1.4.8 gets
-wrong on reload: ``Oracle.end_trial`` saves ``oracle.json`` *before* it
-removes the trial from ``ongoing_trials``, so a process that stops after the
-save (a distributed chief always does: it never saves again) leaves a
-finished trial marked as running, and the reload sends it to the retry
-queue, where it runs a second time. :class:`ResumeSafeOracle` saves again
-after the removal and, on reload, drops from the retry queue every trial
-whose own ``trial.json`` says it ended. Every state file is written to a
-temporary file and renamed, so a kill never leaves half a JSON file.
+``overwrite=False`` reload), down to the epoch. The oracles here fix what
+KerasTuner 1.4.8 gets wrong on reload: ``Oracle.end_trial`` saves
+``oracle.json`` *before* it removes the trial from ``ongoing_trials``, so a
+process that stops after the save (a distributed chief always does: it never
+saves again) leaves a finished trial marked as running, and the reload sends
+it to the retry queue, where it runs a second time. :class:`ResumeSafeOracle`
+saves again after the removal and, on reload, drops from the retry queue
+every trial whose own ``trial.json`` says it ended. Every state file is
+written to a temporary file and renamed, so a kill never leaves half a JSON
+file.
+
+A trial that *was* running when the process died (SIGKILL, power cut) is
+the one KerasTuner's reload puts in the retry queue; the next run gets that
+same trial (same id and hyperparameters) before any new one. Every trial
+checkpoints at the end of each epoch into ``trials/trial_<id>/epochs/``
+(:mod:`tfcourse.tuning.trial_resume`: weights, optimizer state and
+iterations, seed generators, the epoch logs, EarlyStopping's and
+KerasTuner's best-epoch state), so the retried trial continues after its
+last finished epoch and prints ``trial <id> continues after epoch <k>``;
+the run's entry in ``search.json`` lists it under ``continued_trials``.
+With the same seed (:func:`tfcourse.set_seed`, deterministic kernels) and
+epoch e's mini-batches drawn from ``(seed, e)``, the search ends with the
+trial ids, scores and best weights of an uninterrupted one. The folder is
+deleted when the trial ends. A checkpoint that is corrupt or was written
+for another search or trial is discarded with a printed note naming the
+file, and that trial starts again from its first epoch (which gives the
+same result, only later). Hyperband's continuation trials start, as in
+KerasTuner, from the best weights of the trial they continue with a fresh
+optimizer; inside each of them the epochs are checkpointed like any other.
 
 Directory layout (``--dir tuning/runs/NAME``)::
 
     search.json       fingerprint, resolved space and settings, status, run history
     results.json      the best trials and the test-set evaluation (after a search)
     trials/           KerasTuner's project: oracle.json, trial_<id>/trial.json, checkpoints
+                      (checkpoint.weights.h5: the best epoch; epochs/: the last epoch of
+                      a trial still running)
     tensorboard/      HParams experiment and one run per trial (see tfcourse.tuning.hparams)
     logs/             per-process logs of a distributed search
 """
@@ -53,7 +75,9 @@ from typing import Any, Iterator
 
 import keras_tuner
 
+from tfcourse import checkpointing
 from tfcourse._validation import TfcourseError, check_choice, check_int, check_range
+from tfcourse.tuning import trial_resume
 from tfcourse.tuning.space import TUNERS, Fixed, SearchSpace, course_space, load_space_file
 
 __all__ = [
@@ -389,10 +413,13 @@ def _direction(objective: str) -> str:
 class _CourseTunerMixin:
     """Our changes to KerasTuner's Tuner: TensorBoard layout, HParams, chief loop."""
 
-    def __init__(self, *args, log_root=None, space=None, chief_options=None, **kwargs):
+    def __init__(self, *args, log_root=None, space=None, chief_options=None,
+                 fingerprint=None, **kwargs):
         self._log_root = log_root
         self._space = space
         self._chief_options = chief_options or {}
+        self._fingerprint = fingerprint
+        self.continued_trials: dict[str, int] = {}  # trial id -> epochs it continued after
         super().__init__(*args, **kwargs)
 
     def on_trial_begin(self, trial):
@@ -400,13 +427,63 @@ class _CourseTunerMixin:
         if self._log_root is not None:
             from tfcourse.tuning import hparams  # noqa: PLC0415
 
-            # A trial interrupted by a kill restarts from scratch: drop its old curves.
+            # A trial interrupted by a kill lost its unflushed events: drop its old curves
+            # (a continued trial rewrites those of its finished epochs from its checkpoint).
             shutil.rmtree(hparams.trial_logdir(self._log_root, trial.trial_id),
                           ignore_errors=True)
         super().on_trial_begin(trial)
 
+    def _build_and_fit_model(self, trial, *args, **kwargs):
+        """Build the trial's model, continue it from its last epoch checkpoint, and fit it.
+
+        Replaces KerasTuner's version (which builds and fits): ``kwargs``
+        holds the callbacks ``Tuner.run_trial`` assembled, KerasTuner's
+        ``SaveBestEpoch`` last; the epoch checkpoint goes after it.
+        """
+        import keras  # noqa: PLC0415
+        from keras_tuner.src import utils as kt_utils  # noqa: PLC0415
+        from keras_tuner.src.backend import config as kt_config  # noqa: PLC0415
+        from keras_tuner.src.engine import tuner_utils  # noqa: PLC0415
+
+        hp = trial.hyperparameters
+        callbacks = list(kwargs["callbacks"])
+        folder = trial_resume.checkpoint_dir(self.get_trial_dir(trial.trial_id))
+        expected = trial_resume.settings(trial, self._fingerprint)
+        model = self._try_build(hp)
+        try:
+            pointer = trial_resume.restore(model, folder, expected, callbacks)
+        except checkpointing.CheckpointError as error:
+            print(f"[{self.tuner_id}] trial {trial.trial_id}: {error}. Discarding it: the trial "
+                  f"starts again from its first epoch.", file=sys.stderr, flush=True)
+            shutil.rmtree(folder, ignore_errors=True)
+            pointer = None
+            model = self._try_build(hp)
+        saver = trial_resume.TrialCheckpoint(folder, expected, callbacks, pointer)
+        if pointer is not None:
+            done = int(pointer["epochs_done"])
+            self.continued_trials[trial.trial_id] = done
+            print(f"[{self.tuner_id}] trial {trial.trial_id} continues after epoch {done} "
+                  f"(checkpoint {folder})", file=sys.stderr, flush=True)
+            kwargs["initial_epoch"] = done
+            if saver.stopped:  # early stopping had ended it: nothing left to train
+                kwargs["epochs"] = done
+            for callback in callbacks:
+                if isinstance(callback, keras.callbacks.TensorBoard):
+                    trial_resume.write_epoch_curves(callback.log_dir, pointer)
+        kwargs["callbacks"] = [*callbacks, saver]
+        history = self.hypermodel.fit(hp, model, *args, **kwargs)
+        # The epochs of every process of this trial (the score is the best of them all).
+        history.history = {name: list(values) for name, values in saver.history.items()}
+        if kt_config.multi_backend():
+            kt_utils.save_json(self._get_build_config_fname(trial.trial_id),
+                               model.get_build_config())
+        tuner_utils.validate_trial_results(history, self.oracle.objective, "HyperModel.fit()")
+        return history
+
     def on_trial_end(self, trial):
-        super().on_trial_end(trial)
+        super().on_trial_end(trial)  # the oracle has recorded the end: the checkpoint can go
+        shutil.rmtree(trial_resume.checkpoint_dir(
+            os.path.join(self.project_dir, f"trial_{trial.trial_id}")), ignore_errors=True)
         ended = self.oracle.get_trial(trial.trial_id)
         seconds = time.monotonic() - getattr(self, "_trial_start", time.monotonic())
         line = f"[{self.tuner_id}] trial {trial.trial_id} {str(ended.status).lower()} " \
@@ -473,8 +550,16 @@ def make_tuner(config: SearchConfig, hypermodel, *, chief_options=None):
         make_oracle(config), hypermodel,
         directory=str(directory), project_name=PROJECT_NAME, overwrite=False,
         log_root=str(directory / "tensorboard"), space=config.space,
-        chief_options=chief_options,
+        chief_options=chief_options, fingerprint=config.fingerprint(),
     )
+
+
+def _remove_ended_checkpoints(directory: str | os.PathLike) -> None:
+    """Delete the epoch checkpoints of ended trials (a kill just after the end leaves them)."""
+    for trial_id, state in read_trials(directory).items():
+        if state.get("status") in (*_ENDED, "INVALID"):
+            shutil.rmtree(trial_resume.checkpoint_dir(
+                Path(directory) / PROJECT_NAME / f"trial_{trial_id}"), ignore_errors=True)
 
 
 # ----------------------------------------------------------------------------
@@ -711,6 +796,11 @@ def run_search(config: SearchConfig, *, role: str = "local", chief_options=None,
     if state.resumed and role != "worker":
         print(f"Resuming the search in {state.directory}: {state.completed_trials} trial(s) "
               f"completed so far.", file=sys.stderr)
+        _remove_ended_checkpoints(state.directory)
+    from tfcourse.seeding import set_seed  # noqa: PLC0415
+
+    # Deterministic kernels too: a continued trial must end as an uninterrupted one.
+    set_seed(config.seed)
     data = load_data(config)
     hypermodel = make_hypermodel(config, data)
     if role != "worker":
@@ -726,7 +816,8 @@ def run_search(config: SearchConfig, *, role: str = "local", chief_options=None,
         return None
     _update_record(Path(config.directory), status="completed", max_trials=config.max_trials,
                    run={"role": role, "wall_time_s": round(wall, 1),
-                        "finished": time.strftime("%Y-%m-%dT%H:%M:%S")})
+                        "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                        "continued_trials": dict(getattr(tuner, "continued_trials", {}))})
     if not do_report:
         return None
     return report(config, tuner, data, stream=stream)
