@@ -6,7 +6,14 @@
   784-256-256-10 MLP at batch B (forward ``X W1``, ``H1 W2``, ``H2 W3``;
   backward ``dW`` of the three layers and ``dH`` of the two upper ones), timed
   alone the same way. ``B / t`` is the samples/s no training loop can beat on
-  this machine (no activations, loss, optimizer or call overhead).
+  this machine (no activations, loss, optimizer or call overhead);
+* step chain: the same eight matmuls in the order a step must run them (each
+  takes the previous one's result: ``H1 = X W1``, ``H2 = H1 W2``, ...,
+  ``dH1 = dH2 W2^T``, ``dW1 = X^T dH1``) and one step after the other
+  (``parallel_iterations=1``), as in training, where the next step reads the
+  weights the previous one updated. The floor's independent products overlap
+  across steps and keep their operands in cache, so it is optimistic; the
+  chain is what the matmuls of a real step cost.
 
 Run:  python -m benchmarks matmul   (or python benchmarks/matmul.py)
 """
@@ -70,10 +77,38 @@ def _step_function(batch_size: int, inner: int, layers=LAYERS):
     return eight_matmuls
 
 
+def _chain_function(batch_size: int, inner: int, layers=LAYERS):
+    import tensorflow as tf  # noqa: PLC0415
+
+    x = tf.random.uniform((batch_size, layers[0]), seed=1)
+    # weights of scale 1/sqrt(fan_in): activations and their gradients stay
+    # near 1, far from the overflow and denormals that would change the speed
+    ws = [tf.random.normal((a, b), seed=10 + i) / a ** 0.5
+          for i, (a, b) in enumerate(zip(layers[:-1], layers[1:]))]
+
+    @tf.function
+    def chained_matmuls():
+        total = tf.zeros((), tf.float32)
+        for _ in tf.range(inner):
+            tf.autograph.experimental.set_loop_options(parallel_iterations=1)
+            hs = [x]
+            for w in ws:
+                hs.append(tf.linalg.matmul(hs[-1], w))
+            grad = hs[-1]
+            for i in reversed(range(len(ws))):
+                total += tf.linalg.matmul(hs[i], grad, transpose_a=True)[0, 0]  # dW
+                if i > 0:
+                    grad = tf.linalg.matmul(grad, ws[i], transpose_b=True)  # dH
+            total += grad[0, 0]
+        return total
+
+    return chained_matmuls
+
+
 def measure(sizes=(1024, 2048), batch_sizes=(100, 1024), repeats: int = 5,
             min_seconds: float = 0.2) -> dict:
     """Peak GFLOP/s per matrix size and the step floor per batch size."""
-    figures: dict = {"peak": {}, "step_floor": {}}
+    figures: dict = {"peak": {}, "step_floor": {}, "step_chain": {}}
     for n in sizes:
         inner = max(2, int(4e9 // (2 * n ** 3)))  # about 4 GFLOP per call
         call = _peak_function(n, inner)
@@ -90,13 +125,22 @@ def measure(sizes=(1024, 2048), batch_sizes=(100, 1024), repeats: int = 5,
         calls = max(1, int(min_seconds / max(_common.time_call(call, 1), 1e-6)))
         seconds = [_common.time_call(call, calls) / inner for _ in range(repeats)]
         stats = _common.summary(seconds)
-        figures["step_floor"][str(batch_size)] = {
-            "step_seconds": stats,
-            "flops_per_step": step_flops(batch_size),
-            "samples_per_second": batch_size / stats["median"],
-            "gflops": step_flops(batch_size) / stats["median"] / 1e9,
-        }
+        figures["step_floor"][str(batch_size)] = _step_figures(batch_size, stats)
+        call = _chain_function(batch_size, inner)
+        call()
+        seconds = [_common.time_call(call, calls) / inner for _ in range(repeats)]
+        figures["step_chain"][str(batch_size)] = _step_figures(batch_size,
+                                                               _common.summary(seconds))
     return figures
+
+
+def _step_figures(batch_size: int, stats: dict) -> dict:
+    return {
+        "step_seconds": stats,
+        "flops_per_step": step_flops(batch_size),
+        "samples_per_second": batch_size / stats["median"],
+        "gflops": step_flops(batch_size) / stats["median"] / 1e9,
+    }
 
 
 def report(figures: dict) -> None:
@@ -108,6 +152,11 @@ def report(figures: dict) -> None:
         print(_common.line(f"batch {batch_size}: 8 matmuls", floor["step_seconds"], "us", 1e6))
         print(f"  {'  -> floor':<44} {floor['samples_per_second']:>12,.0f} samples/s "
               f"({floor['gflops']:.1f} GFLOP/s)")
+    print("the same 8 matmuls in step order, one step after the other:")
+    for batch_size, chain in figures.get("step_chain", {}).items():
+        print(_common.line(f"batch {batch_size}: chain", chain["step_seconds"], "us", 1e6))
+        print(f"  {'  -> chain':<44} {chain['samples_per_second']:>12,.0f} samples/s "
+              f"({chain['gflops']:.1f} GFLOP/s)")
 
 
 def main(argv=None, quick: bool = False, results_dir=None) -> dict:
