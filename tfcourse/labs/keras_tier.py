@@ -64,7 +64,7 @@ Per-step losses stay exact for any value (see :class:`StepLossModel`).
 ``steps_per_execution = 50``: one ``tf.function`` call runs up to 50 training
 steps, so the fixed cost of a call (a few hundred microseconds on a CPU, a
 third of a step at batch 100) is paid once per 50 steps; on 2 CPU cores the
-Keras tier goes from about 37,000 to about 51,000 samples/s at batch 100
+Keras tier goes from about 39,000 to about 66,000 samples/s at batch 100
 (benchmarks/README.md). :func:`fit_lab` uses the largest divisor of the
 steps per epoch that is at most this value (:func:`steps_per_execution_for`):
 Keras runs whole executions, so a remainder would consume batches of the
