@@ -260,3 +260,17 @@ def test_batch_norm_lab_memory_is_checked_from_its_sizes_before_building(monkeyp
                                           r"parameters and their gradients"):
         keras_tier.build_keras_model(huge)
     assert built == []  # refused before the first layer was made
+
+
+@pytest.mark.parametrize("gather_bytes", [None, 1, 3 * 5 * 52, 10**9],
+                         ids=["default", "one step", "three steps", "all"])
+def test_replay_dataset_yields_the_batches_in_order_however_many_steps_it_gathers(gather_bytes):
+    x = np.arange(70 * 6, dtype="float32").reshape(70, 6)
+    y = np.eye(7, dtype="float32")[np.arange(70) % 7]
+    rng = np.random.default_rng(0)
+    batches = [rng.permutation(70)[:5] for _ in range(12)]
+    elements = list(keras_tier.replay_dataset(x, y, batches, gather_bytes=gather_bytes))
+    assert len(elements) == 12
+    for (images, labels), rows in zip(elements, batches):
+        np.testing.assert_array_equal(images.numpy(), x[rows])
+        np.testing.assert_array_equal(labels.numpy(), y[rows])
