@@ -1,6 +1,7 @@
 """Shared test settings: quiet TensorFlow, float64 fixture, data locations."""
 
 import os
+import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -31,3 +32,20 @@ def fashion_mnist_dir():
             "(apt-get install dataset-fashion-mnist), as .ci/run does"
         )
     return FASHION_MNIST_DIR
+
+
+@pytest.fixture(autouse=True)
+def deterministic_ops_do_not_leak():
+    """Switch TensorFlow's deterministic kernels back off after a test that switched them on.
+
+    They are process-wide and refuse unseeded random ops (TF1 graphs without a
+    seed), so ``tfcourse.set_seed`` in one test would change what later tests do.
+    """
+    from tfcourse.seeding import _op_determinism_enabled
+
+    before = _op_determinism_enabled() if "tensorflow" in sys.modules else False
+    yield
+    if before is False and "tensorflow" in sys.modules and _op_determinism_enabled():
+        from tensorflow.python.framework import config
+
+        config.disable_op_determinism()

@@ -47,3 +47,24 @@ def test_same_seed_gives_bit_identical_training():
 def test_bad_seed_is_refused(seed, error, message):
     with pytest.raises(error, match=message):
         tfcourse.set_seed(seed)
+
+
+def test_seeded_switches_the_deterministic_kernels_back_off_after_the_block():
+    import tensorflow as tf
+
+    from tfcourse.seeding import _op_determinism_enabled, seeded
+
+    assert _op_determinism_enabled() is False
+    with seeded(4) as seed:
+        assert seed == 4 and _op_determinism_enabled() is True
+        first = draw()
+        with tf.Graph().as_default(), pytest.raises(RuntimeError, match="require a seed"):
+            tf.random.uniform((2,))  # a TF1-style graph without a seed
+    assert _op_determinism_enabled() is False
+    with tf.Graph().as_default():
+        tf.random.uniform((2,))  # allowed again
+    with seeded(4):
+        assert draw() == first
+    with pytest.raises(ValueError), seeded(5):  # switched off on the way out of an error too
+        raise ValueError("inside")
+    assert _op_determinism_enabled() is False

@@ -32,11 +32,12 @@ def finished_search(tmp_path_factory):
     space = write_space(folder)
     directory = folder / "run"
     out, err = io.StringIO(), io.StringIO()
-    started = time.monotonic()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = tune(["--space", str(space), "--dir", str(directory)])
+    from tfcourse.seeding import _op_determinism_enabled
+
     return SimpleNamespace(space=space, directory=directory, code=code, out=out.getvalue(),
-                           err=err.getvalue(), seconds=time.monotonic() - started)
+                           err=err.getvalue(), deterministic_after=_op_determinism_enabled())
 
 
 def test_tiny_search_end_to_end(finished_search):
@@ -61,7 +62,8 @@ def test_tiny_search_end_to_end(finished_search):
     assert f"test accuracy = {results['test_accuracy']:.4f} on 100 test examples" \
         in finished_search.out
     assert results["best_hyperparameters"]["epochs"] == 1
-    assert finished_search.seconds < 120
+    # the search ran with deterministic kernels and gave the process back without them
+    assert finished_search.deterministic_after is False
 
 
 def test_tiny_search_logs_every_trial_with_hparams(finished_search):
@@ -133,13 +135,11 @@ def test_overwrite_refuses_a_folder_that_is_not_a_search(tmp_path):
 
 def test_objective_typo_fails_before_any_training(tmp_path):
     space = write_space(tmp_path)
-    started = time.monotonic()
     with pytest.raises(ValueError, match=r"`objective` must be one of the metrics the fit reports, "
                                          r"\['accuracy', 'loss', 'val_accuracy', 'val_loss'\]. "
                                          r"Received: objective='val_acuracy'"):
         tune(["--space", str(space), "--dir", str(tmp_path / "run"), "--objective", "val_acuracy"])
-    assert not (tmp_path / "run" / "trials").exists()
-    assert time.monotonic() - started < 30
+    assert not (tmp_path / "run" / "trials").exists()  # refused before any trial started
 
 
 def test_a_config_that_cannot_be_built_fails_only_its_trial(tmp_path, capsys):

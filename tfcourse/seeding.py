@@ -8,6 +8,9 @@ order-dependent).
 
 from __future__ import annotations
 
+import contextlib
+from typing import Iterator
+
 from tfcourse._validation import check_int
 
 
@@ -30,3 +33,35 @@ def set_seed(seed: int = 0, *, deterministic_ops: bool = True) -> int:
 
         tf.config.experimental.enable_op_determinism()
     return seed
+
+
+@contextlib.contextmanager
+def seeded(seed: int = 0, *, deterministic_ops: bool = True) -> Iterator[int]:
+    """:func:`set_seed` for a block; the deterministic kernels are switched back off after it.
+
+    The generators stay seeded (their state has moved on anyway). TensorFlow's
+    deterministic kernels are process-wide and refuse unseeded random ops (a
+    TF1 graph without a seed, for one), so a library call that needs them for
+    its own run (``tfcourse.tuning.run_search``) must not leave them on for
+    the caller; if they were on before the block, they stay on.
+    """
+    enabled_before = _op_determinism_enabled()
+    try:
+        yield set_seed(seed, deterministic_ops=deterministic_ops)
+    finally:
+        if deterministic_ops and enabled_before is False:
+            from tensorflow.python.framework import config  # noqa: PLC0415
+
+            config.disable_op_determinism()
+
+
+def _op_determinism_enabled() -> bool | None:
+    """Whether TensorFlow's deterministic kernels are on (None: not TensorFlow, or unknown)."""
+    import keras  # noqa: PLC0415
+
+    if keras.backend.backend() != "tensorflow":
+        return None
+    from tensorflow.python.framework import config  # noqa: PLC0415
+
+    probe = getattr(config, "is_op_determinism_enabled", None)
+    return None if probe is None or not hasattr(config, "disable_op_determinism") else probe()

@@ -797,27 +797,28 @@ def run_search(config: SearchConfig, *, role: str = "local", chief_options=None,
         print(f"Resuming the search in {state.directory}: {state.completed_trials} trial(s) "
               f"completed so far.", file=sys.stderr)
         _remove_ended_checkpoints(state.directory)
-    from tfcourse.seeding import set_seed  # noqa: PLC0415
+    from tfcourse.seeding import seeded  # noqa: PLC0415
 
-    # Deterministic kernels too: a continued trial must end as an uninterrupted one.
-    set_seed(config.seed)
-    data = load_data(config)
-    hypermodel = make_hypermodel(config, data)
-    if role != "worker":
-        check_objective(hypermodel, config.objective, data.x_val, data.y_val)
-        from tfcourse.tuning import hparams  # noqa: PLC0415
+    # Deterministic kernels too: a continued trial must end as an uninterrupted
+    # one. Scoped: a Python caller gets its process back as it was.
+    with seeded(config.seed):
+        data = load_data(config)
+        hypermodel = make_hypermodel(config, data)
+        if role != "worker":
+            check_objective(hypermodel, config.objective, data.x_val, data.y_val)
+            from tfcourse.tuning import hparams  # noqa: PLC0415
 
-        hparams.write_experiment(str(Path(config.directory) / "tensorboard"), config.space)
-    tuner = make_tuner(config, hypermodel, chief_options=chief_options)
-    tuner.search(data.x_train, data.y_train, validation_data=(data.x_val, data.y_val),
-                 callbacks=fit_callbacks(config), verbose=config.verbose)
-    wall = time.monotonic() - start
-    if role == "worker":
-        return None
-    _update_record(Path(config.directory), status="completed", max_trials=config.max_trials,
-                   run={"role": role, "wall_time_s": round(wall, 1),
-                        "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                        "continued_trials": dict(getattr(tuner, "continued_trials", {}))})
-    if not do_report:
-        return None
-    return report(config, tuner, data, stream=stream)
+            hparams.write_experiment(str(Path(config.directory) / "tensorboard"), config.space)
+        tuner = make_tuner(config, hypermodel, chief_options=chief_options)
+        tuner.search(data.x_train, data.y_train, validation_data=(data.x_val, data.y_val),
+                     callbacks=fit_callbacks(config), verbose=config.verbose)
+        wall = time.monotonic() - start
+        if role == "worker":
+            return None
+        _update_record(Path(config.directory), status="completed", max_trials=config.max_trials,
+                       run={"role": role, "wall_time_s": round(wall, 1),
+                            "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                            "continued_trials": dict(getattr(tuner, "continued_trials", {}))})
+        if not do_report:
+            return None
+        return report(config, tuner, data, stream=stream)
