@@ -216,15 +216,23 @@ class _Trial:
         values = {"units": 3, "learning_rate": 0.1}
 
 
-def test_trial_checkpoint_keeps_early_stopping_and_best_epoch_state(tmp_path):
+def _trained_trial(tmp_path, examples: int, epochs: int):
+    """A small model fitted with the trial's callbacks and a TrialCheckpoint in tmp_path/epochs."""
     from tfcourse.tuning import trial_resume
 
     rng = np.random.default_rng(0)
-    x, y = rng.normal(size=(64, 4)).astype("float32"), rng.integers(0, 3, 64)
+    x, y = rng.normal(size=(examples, 4)).astype("float32"), rng.integers(0, 3, examples)
     expected = trial_resume.settings(_Trial, "fingerprint")
     model, callbacks = _model(), _callbacks(tmp_path)
     saver = trial_resume.TrialCheckpoint(tmp_path / "epochs", expected, callbacks)
-    model.fit(x, y, epochs=3, batch_size=16, verbose=0, callbacks=[*callbacks, saver])
+    model.fit(x, y, epochs=epochs, batch_size=16, verbose=0, callbacks=[*callbacks, saver])
+    return model, callbacks, saver, expected
+
+
+def test_trial_checkpoint_keeps_early_stopping_and_best_epoch_state(tmp_path):
+    from tfcourse.tuning import trial_resume
+
+    model, callbacks, saver, expected = _trained_trial(tmp_path, 64, 3)
     stopping, best = callbacks
     assert best.best_value > 0 and stopping.best is not None
 
@@ -250,12 +258,7 @@ def test_checkpoint_of_another_trial_or_callbacks_is_refused_naming_the_file(tmp
     from tfcourse.checkpointing import CheckpointError
     from tfcourse.tuning import trial_resume
 
-    rng = np.random.default_rng(0)
-    x, y = rng.normal(size=(32, 4)).astype("float32"), rng.integers(0, 3, 32)
-    expected = trial_resume.settings(_Trial, "fingerprint")
-    model, callbacks = _model(), _callbacks(tmp_path)
-    saver = trial_resume.TrialCheckpoint(tmp_path / "epochs", expected, callbacks)
-    model.fit(x, y, epochs=1, batch_size=16, verbose=0, callbacks=[*callbacks, saver])
+    _, callbacks, _, expected = _trained_trial(tmp_path, 32, 1)
     pointer_file = tmp_path / "epochs" / "checkpoint.json"
     with pytest.raises(CheckpointError, match=rf"Cannot load the checkpoint {pointer_file}: it "
                                               r"was written by a run with trial_id='7' and this "
