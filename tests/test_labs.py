@@ -274,3 +274,14 @@ def test_replay_dataset_yields_the_batches_in_order_however_many_steps_it_gather
     for (images, labels), rows in zip(elements, batches):
         np.testing.assert_array_equal(images.numpy(), x[rows])
         np.testing.assert_array_equal(labels.numpy(), y[rows])
+
+
+@pytest.mark.parametrize("name", ["mnist_nn_xavier", "mnist_nn_batch_norm"])
+def test_keras_tier_model_takes_a_plain_tensor_without_a_structure_warning(name):
+    import warnings
+
+    model = keras_tier.build_keras_model(labs.get(name), dense="tf1")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Keras warns when a list-input model gets one tensor
+        logits = model(np.zeros((3, 784), "float32"), training=False)
+    assert tuple(logits.shape) == (3, 10)

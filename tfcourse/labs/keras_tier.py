@@ -204,7 +204,7 @@ class TestAccuracy(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         correct = 0
         for start in range(0, len(self.x), self.batch_size):
-            logits = self.model([self.x[start:start + self.batch_size]], training=False)
+            logits = self.model(self.x[start:start + self.batch_size], training=False)
             correct += int(np.sum(np.argmax(ops.convert_to_numpy(logits), 1)
                                   == np.argmax(self.y[start:start + self.batch_size], 1)))
         accuracy = correct / len(self.x)
@@ -274,7 +274,9 @@ def build_keras_model(lab: Lab, num_steps: int = 1, seed: int | None = 0,
         )(x)
     else:
         base = _with_dense(build_model(lab.spec(), seed=seed), dense)
-        inputs, outputs = base.inputs, base.outputs
+        # one tensor each, not lists of one: Keras warns on every call with a
+        # plain tensor to a model whose inputs are a list
+        (inputs,), (outputs,) = base.inputs, base.outputs
     return StepLossModel(inputs, outputs, num_steps=num_steps, name=lab.name)
 
 
