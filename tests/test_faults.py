@@ -174,3 +174,28 @@ def test_build_model_refuses_a_model_too_large_before_building(monkeypatch):
                         lambda: 2 * 4 * small.num_parameters - 1)
     with pytest.raises(MemoryError, match=r"for 26 parameters and their gradients"):
         models.build_model(small)
+
+
+def test_guard_falls_back_to_the_recorded_step_losses_when_the_replay_stays_finite():
+    # The mini-batch the guard is given for step 8 is clean, the one trained on
+    # holds an Inf (as when a replay cannot reproduce a fault): the step comes
+    # from the per-step losses the model records, not a range of 5 steps.
+    import tensorflow as tf
+
+    from tfcourse.labs.keras_tier import StepLossModel
+
+    x = np.random.default_rng(6).normal(size=(40, 3)).astype("float32")
+    y = np.eye(2, dtype="float32")[np.arange(40) % 2]
+    trained = x.copy()
+    trained[28, 0] = np.inf  # row 28: the 8th mini-batch of 4 (step 8)
+    inputs = keras.Input((3,))
+    model = StepLossModel(inputs, keras.layers.Dense(2, name="out")(inputs), num_steps=10)
+    model.compile(optimizer=optimizers.GradientDescent(0.1),
+                  loss=keras.losses.CategoricalCrossentropy(from_logits=True),
+                  steps_per_execution=5)
+    guard = faults.NonFiniteGuard(lambda epoch, i: (x[4 * i:4 * i + 4], y[4 * i:4 * i + 4]))
+    with pytest.raises(faults.NonFiniteError,
+                       match=r"Training stopped at step 8 \(epoch 1\): the loss is nan; "
+                             r"the weights of layer `out` became non-finite first"):
+        model.fit(tf.data.Dataset.from_tensor_slices((trained, y)).batch(4), epochs=1,
+                  verbose=0, shuffle=False, callbacks=[guard])

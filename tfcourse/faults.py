@@ -274,16 +274,15 @@ class NonFiniteGuard(keras.callbacks.Callback):
         end = self._iterations()
         first_step, step = self._call_start + 1, end
         layers, quantity = self._non_finite_weights(), "weights"
+        recorded = self._recorded_step(self._call_start, end)  # before a replay restores them
         found = self._replay(end) if self.batch_at is not None and self._snapshot else None
         if found is not None:
             step, loss, gradient_layers = found
             first_step = step
             if gradient_layers or not layers:
                 layers, quantity = gradient_layers, "gradients"
-        else:
-            recorded = self._recorded_step(self._call_start, end)
-            if recorded is not None:
-                first_step = step = recorded
+        elif recorded is not None:
+            first_step = step = recorded
         path = self.checkpoint() if self.checkpoint else None
         self.model.stop_training = True
         raise NonFiniteError(non_finite_problem(step, self.epoch, loss, layers, path, quantity,
