@@ -28,11 +28,7 @@ Run:  python -m benchmarks labs [--rounds 3] [--epochs 3]
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
-import io
-import re
-import time
 
 if __package__ in (None, ""):
     import sys
@@ -41,41 +37,6 @@ if __package__ in (None, ""):
 
 from benchmarks import _common, matmul
 
-BATCH_LINE = re.compile(r"^batch_size = \d+[ \t]*$", re.M)
-EPOCHS_LINE = re.compile(r"^training_epochs = \d+[ \t]*$", re.M)
-
-
-def legacy_epoch_seconds(lab, batch_size: int, epochs: int, dataset: str,
-                         max_examples=None) -> list[float]:
-    """Seconds of each epoch's ``sess.run`` steps of the lab's TF1 program at ``batch_size``."""
-    from tfcourse.compat import run_script  # noqa: PLC0415
-    from tfcourse.compat.trace import Trace, recording  # noqa: PLC0415
-
-    source = lab.program.read_text(encoding="utf-8")
-    source = EPOCHS_LINE.sub(f"training_epochs = {epochs}", source)
-    source = BATCH_LINE.sub(f"batch_size = {batch_size}", source)
-    stamps: list[float] = []
-
-    class TimedTrace(Trace):
-        def record_initial_weights(self, weights):
-            super().record_initial_weights(weights)
-            if self.initializer_runs == 1:
-                stamps.insert(0, time.perf_counter())
-
-        def record_step(self, train_op, loss):
-            super().record_step(train_op, loss)
-            stamps.append(time.perf_counter())
-
-    trace = TimedTrace()
-    with recording(trace), contextlib.redirect_stdout(io.StringIO()):
-        result = run_script(lab.program, source=source, dataset=dataset,
-                            max_examples=max_examples, seed=0, trace=False)
-    if result.exit_code:
-        raise RuntimeError(f"{lab.program} exited with status {result.exit_code}")
-    steps = trace.datasets[-1]["train"] // batch_size
-    ends = [stamps[min(e * steps, len(stamps) - 1)] for e in range(epochs + 1)]
-    return [b - a for a, b in zip(ends[:-1], ends[1:])]
-
 
 def tier_runs(lab_name: str, batch_size: int, epochs: int, data):
     """``{tier: callable -> list of epoch seconds}`` for one batch size."""
@@ -83,8 +44,9 @@ def tier_runs(lab_name: str, batch_size: int, epochs: int, data):
 
     lab = dataclasses.replace(get(lab_name), batch_size=batch_size)
     return {
-        "legacy": lambda: legacy_epoch_seconds(lab, batch_size, epochs, data.dataset,
-                                               data.max_examples),
+        "legacy": lambda: runs.run_legacy(lab, dataset=data.dataset, epochs=epochs,
+                                          max_examples=data.max_examples, seed=0,
+                                          progress=False).seconds,
         "port": lambda: runs.run_port(lab, data, epochs=epochs, progress=False).seconds,
         "keras": lambda: runs.run_keras(lab, data, epochs=epochs, verbose=0,
                                         dense="tf1").seconds,

@@ -285,3 +285,12 @@ def test_keras_tier_model_takes_a_plain_tensor_without_a_structure_warning(name)
         warnings.simplefilter("error")  # Keras warns when a list-input model gets one tensor
         logits = model(np.zeros((3, 784), "float32"), training=False)
     assert tuple(logits.shape) == (3, 10)
+
+
+def test_run_legacy_runs_the_program_at_the_labs_batch_size():
+    import dataclasses
+
+    lab = dataclasses.replace(labs.get("mnist_softmax"), batch_size=50)
+    legacy = runs.run_legacy(lab, progress=False, **TINY)  # 200 examples: 4 steps of 50
+    assert legacy.steps_per_epoch == 4 and len(legacy.step_losses) == 4
+    assert all(len(rows) == 50 for rows in legacy.trace.train_batches)

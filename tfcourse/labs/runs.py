@@ -43,6 +43,7 @@ __all__ = ["LabData", "TierRun", "load_data", "run", "run_keras", "run_legacy", 
            "tf1_batches"]
 
 EPOCHS_LINE = re.compile(r"^training_epochs = \d+[ \t]*$", re.M)
+BATCH_LINE = re.compile(r"^batch_size = \d+[ \t]*$", re.M)
 ACCURACY_LINE = re.compile(r"^(?:Test )?Accuracy: (\S+)$", re.M)
 
 
@@ -189,12 +190,17 @@ def _write_logs(logdir, lab: Lab, tier: str, result: TierRun) -> None:
 
 
 def _legacy_source(lab: Lab, epochs: int | None) -> str:
+    """The program's text with its ``training_epochs`` (if given) and ``batch_size`` lines set."""
     text = lab.program.read_text(encoding="utf-8")
-    if epochs is None:
-        return text
-    if len(EPOCHS_LINE.findall(text)) != 1:
-        raise ValueError(f"{lab.program} has no single `training_epochs = N` line to set epochs")
-    return EPOCHS_LINE.sub(f"training_epochs = {epochs}", text)
+    if epochs is not None:
+        if len(EPOCHS_LINE.findall(text)) != 1:
+            raise ValueError(f"{lab.program} has no single `training_epochs = N` line to set "
+                             "epochs")
+        text = EPOCHS_LINE.sub(f"training_epochs = {epochs}", text)
+    if len(BATCH_LINE.findall(text)) != 1:
+        raise ValueError(f"{lab.program} has no single `batch_size = N` line to set the batch size")
+    # the lab's value (the program's own, unless the lab was replaced with another)
+    return BATCH_LINE.sub(f"batch_size = {lab.batch_size}", text)
 
 
 def run_legacy(lab: Lab | str, *, dataset: str = "mnist", epochs: int | None = None,
