@@ -80,14 +80,18 @@ class MiniBatches:
 
     def batch(self, epoch: int, index: int):
         """Mini-batch ``index`` (0-based) of epoch ``epoch``: (x, y)."""
-        rows = self.order(epoch)[index * self.batch_size:(index + 1) * self.batch_size]
-        return _take(self.x, rows), _take(self.y, rows)
+        return self._batch(self.order(epoch), index)
 
     def epochs(self, start: int, stop: int):
         """Yield every mini-batch of epochs start .. stop - 1, in training order."""
         for epoch in range(start, stop):
+            order = self.order(epoch)  # one permutation per epoch, not per batch
             for index in range(len(self)):
-                yield self.batch(epoch, index)
+                yield self._batch(order, index)
+
+    def _batch(self, order: np.ndarray, index: int):
+        rows = order[index * self.batch_size:(index + 1) * self.batch_size]
+        return _take(self.x, rows), _take(self.y, rows)
 
 
 def _num_examples(data) -> int:

@@ -201,15 +201,7 @@ class CourseHyperModel(keras_tuner.HyperModel):
             history = keras.callbacks.History()
             history.set_model(model)
             return history
-        return model.fit(_epoch_batches(batches, initial_epoch, epochs), epochs=epochs,
+        return model.fit(batches.epochs(initial_epoch, epochs), epochs=epochs,
                          initial_epoch=initial_epoch, steps_per_epoch=len(batches),
                          shuffle=False, **kwargs)
 
-
-def _epoch_batches(batches: MiniBatches, start: int, stop: int):
-    """``batches.epochs(start, stop)``, drawing each epoch's order once (not once per batch)."""
-    for epoch in range(start, stop):
-        order = batches.order(epoch)
-        for index in range(len(batches)):
-            rows = order[index * batches.batch_size:(index + 1) * batches.batch_size]
-            yield batches.x[rows], batches.y[rows]
