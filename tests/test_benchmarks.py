@@ -56,6 +56,7 @@ def test_matmul_and_startup(tmp_path):
     floor = figures["step_floor"]["8"]
     check_stats(floor["step_seconds"])
     assert floor["flops_per_step"] == matmul.step_flops(8)
+    check_stats(figures["step_chain"]["8"]["step_seconds"])
     figures = load(tmp_path, "startup")
     for name in ("python -c pass", "import tfcourse", "tfcourse --help"):
         check_stats(figures[name])
@@ -133,3 +134,15 @@ def test_tfcourse_bench_runs_the_suite(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "tfcourse --help" in result.stdout
     assert load(tmp_path, "startup")["modules_loaded_by_import_tfcourse"] == []
+
+
+def test_keras_tier_profile_lists_the_steps_operations(tmp_path):
+    from benchmarks import keras_tier_profile
+
+    keras_tier_profile.main([], quick=True, results_dir=tmp_path)
+    figures = load(tmp_path, "keras_tier_profile")
+    types = {op["type"] for op in figures["ops"]}
+    assert {"ResourceApplyAdam", "SoftmaxCrossEntropyWithLogits"} <= types  # the step's own ops
+    times = [op["self_us"] for op in figures["ops"]]
+    assert times == sorted(times, reverse=True) and times[0] > 0
+    assert figures["total_self_us_per_step"] == pytest.approx(sum(times) / figures["steps"])

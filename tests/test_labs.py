@@ -294,3 +294,14 @@ def test_run_legacy_runs_the_program_at_the_labs_batch_size():
     legacy = runs.run_legacy(lab, progress=False, **TINY)  # 200 examples: 4 steps of 50
     assert legacy.steps_per_epoch == 4 and len(legacy.step_losses) == 4
     assert all(len(rows) == 50 for rows in legacy.trace.train_batches)
+
+
+def test_run_legacy_refuses_a_program_without_one_batch_size_line(tmp_path, monkeypatch):
+    from tfcourse.compat import programs
+
+    program = tmp_path / "mnist_softmax.py"
+    program.write_text("training_epochs = 15\nprint('no batch size here')\n")
+    monkeypatch.setattr(programs, "LEGACY_DIR", tmp_path)
+    with pytest.raises(ValueError, match=rf"^{re.escape(str(program))} has no single "
+                                         r"`batch_size = N` line to set the batch size$"):
+        runs.run_legacy("mnist_softmax", progress=False, **TINY)

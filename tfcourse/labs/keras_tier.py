@@ -146,7 +146,8 @@ class StepLossModel(keras.Model):
             value = ops.reshape(ops.cast(loss, "float32"), (1,))
             if keras.backend.backend() == "tensorflow":
                 # one element written in place; slice_update rewrites the whole
-                # buffer every step (70 us at batch 100 on 2 CPU cores)
+                # buffer every step (69 us of op time per step at batch 100 on 2 CPU
+                # cores: benchmarks/keras_tier_profile.py)
                 import tensorflow as tf  # noqa: PLC0415
 
                 tf.raw_ops.ResourceScatterUpdate(resource=self.step_losses.handle,
@@ -164,8 +165,9 @@ class LabAccuracy(keras.metrics.MeanMetricWrapper):
     The fraction of examples whose largest logit is at the label's class.
     Keras 3's ``ops.argmax`` first turns every ``-0.0`` into ``-tiny`` (its
     fix for flush-to-zero, jax-ml/jax#24280): six more ops over the logits
-    per step, 3% of a step at batch 100 and 6% at batch 1024 on 2 CPU cores
-    (``python -m benchmarks labs``). The two differ only on a row whose
+    per step, about 50 us of op time per step at batch 100 and 390 us at
+    batch 1024 on 2 CPU cores (2-3% of the step's op time;
+    ``benchmarks/keras_tier_profile.py``). The two differ only on a row whose
     largest value ties between ``-0.0`` and ``0.0``, which one-hot labels
     never hold and float32 logits of a trained network practically never
     do. On other backends this is Keras' accuracy.
@@ -320,9 +322,10 @@ def replay_dataset(x: np.ndarray, y: np.ndarray, batches: Sequence[np.ndarray],
     gathered from in-memory constants by index, many steps at once: the
     largest number of steps dividing ``len(batches)`` whose rows take at most
     ``gather_bytes`` (default :data:`GATHER_BYTES`; a whole MNIST epoch is
-    172 MB) are gathered in one op and split into mini-batches. One gather
-    per epoch instead of one per step saved 7% of the Keras tier's time at
-    batch 100 (``benchmarks/README.md``); the bound keeps the copy small.
+    172 MB) are gathered in one op and split into mini-batches: one gather
+    and one ``tf.data`` map call per step took about 160 us of op time per
+    step at batch 100 (``benchmarks/keras_tier_profile.py``). The bound keeps
+    the copy small.
     """
     import tensorflow as tf  # noqa: PLC0415
 
