@@ -21,6 +21,7 @@ from tfcourse.viz.curves import (
 )
 from tfcourse.viz.figures import (
     plot_activation_curves,
+    plot_backprop_twins,
     plot_decay_curves,
     plot_ewa,
     plot_initialization,
@@ -45,6 +46,7 @@ __all__ = [
     "optimizer_path",
     "optimizer_paths",
     "plot_activation_curves",
+    "plot_backprop_twins",
     "plot_decay_curves",
     "plot_ewa",
     "plot_initialization",

@@ -17,6 +17,7 @@ from tfcourse._validation import check_int
 
 __all__ = [
     "plot_activation_curves",
+    "plot_backprop_twins",
     "plot_decay_curves",
     "plot_ewa",
     "plot_initialization",
@@ -169,5 +170,37 @@ def plot_ewa(values, curves: Mapping, path, dpi: int = 100, size=(12.0, 5.0)) ->
     ax.set_title("exponentially weighted average v_t = beta v_{t-1} + (1 - beta) theta_t (seed 003)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, ncol=2)
+    fig.tight_layout()
+    return _save(fig, path, dpi)
+
+
+def plot_backprop_twins(run, path, dpi: int = 100, size=(12.0, 4.8)) -> str:
+    """The NumPy net's and the Keras twin's per-step losses, and their difference against the bound."""
+    plt = _pyplot()
+    fig, (ax_loss, ax_diff) = plt.subplots(1, 2, figsize=size)
+    steps = np.arange(1, len(run.numpy_losses) + 1)
+    ax_loss.plot(steps, run.numpy_losses, color="tab:blue", linewidth=2.5, alpha=0.6,
+                 label="NumPy, backprop by hand")
+    ax_loss.plot(steps, run.keras_losses, color="black", linewidth=1.0, linestyle="--",
+                 label="Keras twin (train_on_batch)")
+    ax_loss.set_xlabel("step")
+    ax_loss.set_ylabel("mini-batch loss (cross-entropy)")
+    settings = run.settings
+    ax_loss.set_title(f"{settings['input_size']}-{settings['hidden_size']}-"
+                      f"{settings['output_size']} {settings['activation']} net, gradient "
+                      f"descent lr={settings['learning_rate']:g}")
+    ax_loss.legend()
+    ax_loss.grid(alpha=0.3)
+    # An exact 0 cannot sit on a log axis: show it at the axis floor.
+    floor = 1e-18
+    ax_diff.semilogy(steps, np.maximum(run.differences, floor), color="tab:red", marker=".",
+                     linestyle="none", markersize=4, label="|NumPy - Keras| (0 drawn at 1e-18)")
+    ax_diff.semilogy(steps, run.bounds, color="gray", linestyle=":", label="bound")
+    ax_diff.set_ylim(floor / 2, max(float(np.max(run.bounds)) * 10, 1e-10))
+    ax_diff.set_xlabel("step")
+    ax_diff.set_ylabel("absolute difference")
+    ax_diff.set_title("per-step loss difference (both float64)")
+    ax_diff.legend(loc="center right")
+    ax_diff.grid(alpha=0.3, which="both")
     fig.tight_layout()
     return _save(fig, path, dpi)
