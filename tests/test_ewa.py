@@ -56,3 +56,42 @@ def test_is_numpy_only():
                             timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "False"]
+
+
+def test_seed_003_window_is_one_over_one_minus_beta():
+    from tfcourse.averages import averaging_window
+
+    # "beta = 0.9: ~10 days, 0.98: ~50 days, 0.5: ~2 days"; float64 1/(1-beta).
+    assert averaging_window(0.9) == pytest.approx(10.0, rel=1e-12)
+    assert averaging_window(0.98) == pytest.approx(50.0, rel=1e-12)
+    assert averaging_window(0.5) == 2.0
+
+
+def test_seed_003_one_over_e_rule():
+    import math
+
+    from tfcourse.averages import one_over_e_decay
+
+    # "0.9^10 ~ 0.35 ~ 1/e" and "epsilon = 0.02 -> 0.98^50 ~ 1/e".
+    assert one_over_e_decay(0.1) == pytest.approx(0.9**10, rel=1e-12)
+    assert round(one_over_e_decay(0.1), 2) == 0.35
+    assert one_over_e_decay(0.02) == pytest.approx(0.98**50, rel=1e-12)
+    # ... and it tends to 1/e: within 2% at 0.02 and within 0.1% at 0.001.
+    assert abs(one_over_e_decay(0.02) - 1 / math.e) < 0.02 / math.e
+    assert abs(one_over_e_decay(0.001) - 1 / math.e) < 0.001 / math.e
+    with pytest.raises(ValueError, match=r"`epsilon` must be in \(0.0, 1.0\)\. Received: epsilon=0"):
+        one_over_e_decay(0)
+
+
+def test_seed_003_unrolled_weights_reproduce_v_100():
+    from tfcourse.averages import ewa_weights
+
+    theta = 10 + np.random.default_rng(4).normal(size=100)
+    weights = ewa_weights(0.9, 100)
+    # v_100 = 0.1 theta_100 + 0.1 * 0.9 theta_99 + 0.1 * 0.9^2 theta_98 + ...
+    assert weights[-1] == pytest.approx(0.1) and weights[-2] == pytest.approx(0.09)
+    assert weights[-3] == pytest.approx(0.1 * 0.81)
+    v = tfcourse.ewa(theta, 0.9, bias_correction=False)
+    assert float(weights @ theta) == pytest.approx(v[-1], rel=1e-12)
+    # The weights sum to 1 - beta^t: what bias correction divides by.
+    assert weights.sum() == pytest.approx(1 - 0.9**100, rel=1e-12)

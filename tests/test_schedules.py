@@ -152,6 +152,35 @@ def test_steps_per_epoch_must_be_an_integer():
 def test_public_names():
     assert sorted(S.__all__) == sorted(
         ["ExponentialEpochDecay", "InverseSqrtEpochDecay", "InverseSqrtStepDecay",
-         "InverseTimeEpochDecay", "PiecewiseConstantEpochDecay", "StaircaseDecay"])
+         "InverseStepDecay", "InverseTimeEpochDecay", "PiecewiseConstantEpochDecay", "StaircaseDecay"])
     for name in S.__all__:
         assert keras.saving.get_registered_object(f"tfcourse>{name}") is getattr(S, name)
+
+
+def test_seed_004_inverse_step_decay_matches_reference_and_keras():
+    schedule = S.InverseStepDecay(0.1, a=2.0)
+    want = [ref.inverse_step(0.1, 2.0, step + 1) for step in STEPS]
+    np.testing.assert_allclose(_values(schedule), want, rtol=RTOL)
+    keras_form = KS.InverseTimeDecay(0.1 / 2.0, decay_steps=1, decay_rate=1.0)
+    np.testing.assert_allclose(_values(schedule), _values(keras_form), rtol=RTOL)
+    restored = S.InverseStepDecay.from_config(schedule.get_config())
+    np.testing.assert_allclose(_values(restored), want, rtol=RTOL)
+
+
+def test_inverse_step_decay_drives_gradient_descent():
+    # w <- w - epsilon_t g with a constant g = 1: the steps are epsilon_0 / (a t).
+    from tfcourse import optimizers
+
+    w = keras.Variable(np.zeros(1, "float32"))
+    optimizer = optimizers.GradientDescent(S.InverseStepDecay(1.0, a=4.0))
+    positions = []
+    for _ in range(4):
+        optimizer.apply([keras.ops.ones(1)], [w])
+        positions.append(float(w.numpy()[0]))
+    steps = -np.diff([0.0, *positions])
+    np.testing.assert_allclose(steps, [1 / 4, 1 / 8, 1 / 12, 1 / 16], rtol=RTOL)
+
+
+def test_inverse_step_decay_rejects_a_zero_a():
+    with pytest.raises(ValueError, match=r"`a` must be in \(0.0, inf\)\. Received: a=0$"):
+        S.InverseStepDecay(0.1, a=0)

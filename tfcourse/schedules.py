@@ -11,8 +11,13 @@ Seed 003 (Andrew Ng, course 2 week 2, "Learning rate decay"), with
                         or one value per epoch range        PiecewiseConstantEpochDecay
 
 The seed's table counts epochs from 1: alpha_0 = 0.2, decay_rate = 1 gives
-0.1, 0.0667, 0.05, 0.04 for epochs 1-4 (the slide prints 0.67 and 0.4 for
-epochs 2 and 4, missing a zero).
+0.1, 0.0667, 0.05, 0.04 for epochs 1-4 (the slide's table prints 0.67, 0.5
+and 0.4 for epochs 2-4, each missing a zero after the point).
+
+Seed 004 (AI School week 2, "Learning rate") writes one more rule, in updates
+t rather than epochs::
+
+    epsilon = epsilon_0 / (a t)                               InverseStepDecay
 
 Keras calls a schedule with the optimizer's ``iterations``, which is 0 for
 the first update (conventions.md section 7), so here::
@@ -40,6 +45,7 @@ __all__ = [
     "ExponentialEpochDecay",
     "InverseSqrtEpochDecay",
     "InverseSqrtStepDecay",
+    "InverseStepDecay",
     "InverseTimeEpochDecay",
     "PiecewiseConstantEpochDecay",
     "StaircaseDecay",
@@ -183,6 +189,42 @@ class InverseSqrtStepDecay(keras.optimizers.schedules.LearningRateSchedule):
 
     def get_config(self):
         return {"initial_learning_rate": self.initial_learning_rate, "k": self.k,
+                "name": self.name}
+
+
+@keras.saving.register_keras_serializable(package="tfcourse")
+class InverseStepDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """epsilon = epsilon_0 / (a t), t = update count from 1   (seed 004).
+
+    Seed 004's "Learning rate" slide: the rate falls as 1/t, the schedule of
+    the Robbins-Monro conditions (sum of rates infinite, sum of squares
+    finite). ``t = step + 1`` because Keras's first update sees step 0; at
+    t = 1 the rate is epsilon_0 / a, so ``a = 1`` starts at epsilon_0 and
+    halves it by update 2. ``keras.optimizers.schedules.InverseTimeDecay(
+    epsilon_0 / a, decay_steps=1, decay_rate=1)`` at ``step`` is the same
+    function (epsilon_0 / a / (1 + step)).
+
+    Args:
+        initial_learning_rate: epsilon_0, > 0.
+        a: the decay constant, > 0. Defaults to ``1.0``.
+
+    Example:
+
+    >>> [round(float(InverseStepDecay(0.1, a=2.0)(step)), 4) for step in (0, 1, 4)]
+    [0.05, 0.025, 0.01]
+    """
+
+    def __init__(self, initial_learning_rate, a=1.0, name="InverseStepDecay"):
+        self.initial_learning_rate = check_positive("initial_learning_rate", initial_learning_rate)
+        self.a = check_positive("a", a)
+        self.name = name
+
+    def __call__(self, step):
+        t = ops.cast(step, "float32") + 1.0
+        return self.initial_learning_rate / (self.a * t)
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate, "a": self.a,
                 "name": self.name}
 
 

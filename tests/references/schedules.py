@@ -26,3 +26,8 @@ def staircase(alpha_0, factor, epochs_per_drop, epoch_num):
 def epoch_of_step(step, steps_per_epoch, first_epoch=1):
     """Keras feeds step 0 to the first update; epochs count from first_epoch."""
     return step // steps_per_epoch + first_epoch
+
+
+def inverse_step(epsilon_0, a, t):
+    """Seed 004: epsilon = epsilon_0 / (a t), t counted from 1."""
+    return epsilon_0 / (a * t)
