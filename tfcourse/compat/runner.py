@@ -62,12 +62,15 @@ class ScriptResult:
         trace: the recorded :class:`~tfcourse.compat.trace.Trace`, or None.
         namespace: the script's global variables when it ended (``sess``,
             ``avg_cost``, ``hypothesis``...).
+        graph: the graph the script built into (the last one, after any
+            ``tf.reset_default_graph()``).
     """
 
     path: Path
     exit_code: int
     trace: Any
     namespace: dict
+    graph: Any = None
 
 
 def _import_legacy(name: str, fromlist) -> Any:
@@ -181,7 +184,7 @@ def run_script(
         if recorder is not None:
             recorder.metadata.update({"script": str(path), "argv": list(argv),
                                       "settings": dataclasses.asdict(knobs)})
-        stack.enter_context(legacy_graph(seed=knobs.seed))
+        scope = stack.enter_context(legacy_graph(seed=knobs.seed))
         stack.enter_context(tensorflow_logger_level())
         stack.enter_context(_as_main(path, argv, module))
         try:
@@ -193,7 +196,8 @@ def run_script(
         finally:
             if save_to is not None and recorder is not None:
                 recorder.save(save_to)
-    return ScriptResult(path=path, exit_code=exit_code, trace=recorder, namespace=namespace)
+    return ScriptResult(path=path, exit_code=exit_code, trace=recorder, namespace=namespace,
+                        graph=scope.graph)
 
 
 def script_location(error: BaseException, path: str | os.PathLike) -> str | None:

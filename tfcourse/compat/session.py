@@ -94,6 +94,19 @@ class _LegacyRunMixin:
     """The hooks shared by :class:`Session` and :class:`InteractiveSession`."""
 
     def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
+        recorder = _trace.current()
+        if recorder is not None and recorder.observes_runs:
+            return recorder.observe_run(self, fetches, feed_dict, self._run_with_hooks,
+                                        (options, run_metadata))
+        return self._run_with_hooks(fetches, feed_dict, options, run_metadata)
+
+    def train_ops_of(self, fetches) -> list:
+        """The train ops (made by a ``tf.train.*Optimizer``) among ``fetches``."""
+        registered = {op for op, _ in self.graph.get_collection(TRAIN_OPS)}
+        return [leaf for leaf in _flatten(fetches)
+                if isinstance(leaf, tf1.Operation) and leaf in registered]
+
+    def _run_with_hooks(self, fetches, feed_dict=None, options=None, run_metadata=None):
         graph = self.graph
         leaves = [leaf for leaf in _flatten(fetches) if isinstance(leaf, tf1.Operation)]
         if not leaves:

@@ -61,7 +61,19 @@ class Trace:
     metadata: dict[str, Any] = dataclasses.field(default_factory=dict)
     initializer_runs: int = 0
 
+    observes_runs = False
+    """Subclasses that set this see every ``Session.run`` through :meth:`observe_run`."""
+
     # -- recording hooks (called by compat's Session and DataSet) ---------------
+
+    def observe_run(self, session, fetches, feed_dict, run, run_options):
+        """Called instead of ``session.run`` when :attr:`observes_runs` is set.
+
+        ``run(fetches, feed_dict, *run_options)`` does the run (with the step
+        cap, init and trace hooks); the return value is what the program gets.
+        """
+        return run(fetches, feed_dict, *run_options)
+
 
     def record_initial_weights(self, weights: dict[str, np.ndarray]) -> None:
         self.initializer_runs += 1
