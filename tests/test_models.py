@@ -233,4 +233,4 @@ def test_course_components_model_trains_on_fashion_mnist(fashion_mnist_dir):
 def test_public_names():
     import tfcourse.models as M
 
-    assert sorted(M.__all__) == ["MLPSpec", "PRESETS", "build_model", "preset"]
+    assert sorted(M.__all__) == ["MLPSpec", "PRESETS", "WeightDecay", "build_model", "preset"]

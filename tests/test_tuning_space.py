@@ -204,7 +204,7 @@ def test_hparams_write_integers_as_integers():
     domains = {name: hparam.domain for name, hparam in hparams.hparams_objects(space).items()}
     assert set(domains["units"].values) == {"64", "128", "256", "512", "1024"}
     assert set(domains["num_layers"].values) == {"1", "2", "3", "4"}
-    assert domains["learning_rate"].min_value == pytest.approx(1e-4)
+    assert domains["learning_rate"].min_value == pytest.approx(1e-6)
 
 
 def test_public_names_and_cli_choices_agree_with_the_package():
@@ -218,3 +218,29 @@ def test_public_names_and_cli_choices_agree_with_the_package():
         assert hasattr(tuning, name), name
     assert tune_cli.TUNERS == space.TUNERS
     assert tune_cli.DATASETS == search.DATASETS == data.DATASETS
+
+
+def test_course_space_holds_the_seeds_search_ranges():
+    domains = course_space().domains
+    # Seed 001: lr = 10 ** np.random.uniform(-6, -2), weight_decay = 10 ** uniform(-8, -4).
+    lr, decay = domains["learning_rate"], domains["weight_decay"]
+    assert (lr.min_value, lr.max_value, lr.sampling) == (1e-6, 1e-2, "log")
+    assert (decay.min_value, decay.max_value, decay.sampling) == (1e-8, 1e-4, "log")
+    # Seed 003: typical mini-batch sizes 64, 128, 256, 512.
+    assert domains["batch_size"].candidates() == [64, 128, 256, 512]
+    assert "inverse_sqrt_step" in domains["schedule"].candidates()
+
+
+def test_weight_decay_and_inverse_sqrt_step_reach_the_model():
+    hp = keras_tuner.HyperParameters()
+    space = course_space().narrowed({"weight_decay": 3e-6, "schedule": "inverse_sqrt_step",
+                                     "num_layers": 1, "units": 64})
+    hypermodel = CourseHyperModel(space, num_train=1000)
+    model = hypermodel.build(hp)
+    assert hypermodel.spec(space.declare(hp)).weight_decay == 3e-6
+    assert model.get_layer("dense_1").kernel_regularizer.weight_decay == 3e-6
+    schedule = model.optimizer._learning_rate
+    assert isinstance(schedule, schedules.InverseSqrtStepDecay)
+    assert float(schedule(3)) == pytest.approx(1e-3 / 2, rel=1e-6)  # alpha_0 / sqrt(t), t = 4
+    with pytest.raises(ValueError, match=r"`weight_decay` must be in \[0.0, 1.0\]"):
+        course_space().narrowed({"weight_decay": 2.0})

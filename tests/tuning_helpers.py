@@ -33,6 +33,7 @@ learning_rate = {{ min = 1e-3, max = 1e-2, sampling = "log" }}
 schedule = "constant"
 batch_size = 64
 epochs = 1
+weight_decay = 0.0
 """
 
 

@@ -4,9 +4,11 @@ The course's networks are all MLPs on 784 MNIST pixels:
 
 * softmax regression 784 -> 10 (lecture 10 lab: 90%, seed 001);
 * the 784-256-256-10 ReLU MLP of seed 004 (``tf.random_normal`` weights and biases);
-* the "deep" net of lecture 10's lab (seed 001: "Deep Neural Nets with
-  Dropout: 98%"): 784-512-512-512-512-10, Xavier (``tf.contrib``) weights,
-  dropout with keep_prob 0.7;
+* the "deep" net with dropout whose result seed 001 reports ("Deep Neural
+  Nets with Dropout: 98%"); seed 001 gives no architecture, so the preset is
+  the DeepLearningZeroToAll lab 10 program that seed 001 summarizes
+  (``legacy_tf1/mnist_nn_dropout.py``): 784-512-512-512-512-10,
+  ``tf.contrib`` Xavier weights, dropout with keep_prob 0.7;
 * the homework "bigger and deeper MLP" 784-512-512-10 of seed 004.
 
 ``MLPSpec`` describes one of them with plain Python values (a KerasTuner
@@ -37,10 +39,35 @@ from tfcourse._validation import (
 )
 from tfcourse.layers import ACTIVATIONS, BatchNormalization, Dropout, Maxout, activation_layer
 
-__all__ = ["MLPSpec", "PRESETS", "build_model", "preset"]
+__all__ = ["MLPSpec", "PRESETS", "WeightDecay", "build_model", "preset"]
 
 BATCH_NORM_POSITIONS = ("before", "after")
 OUTPUT_ACTIVATIONS = (None, "softmax", "sigmoid")
+
+
+@keras.saving.register_keras_serializable(package="tfcourse")
+class WeightDecay(keras.regularizers.Regularizer):
+    """The penalty lambda/2 ||W||^2, whose gradient lambda W gives seed 002's weight decay.
+
+    With plain gradient descent the update becomes the seed's
+    ``W <- W - lr (dL/dW + lambda W)``. It is ``keras.regularizers.L2(lambda
+    / 2)``, except that lambda/2 takes the weight's dtype exactly
+    (``convert_to_tensor``): Keras' L2 passes it through float32, 3e-8
+    relative off in a float64 model.
+
+    Args:
+        weight_decay: lambda, >= 0.
+    """
+
+    def __init__(self, weight_decay):
+        self.weight_decay = check_range("weight_decay", weight_decay, 0.0)
+
+    def __call__(self, x):
+        half = keras.ops.convert_to_tensor(self.weight_decay / 2, x.dtype)
+        return half * keras.ops.sum(keras.ops.square(x))
+
+    def get_config(self):
+        return {"weight_decay": self.weight_decay}
 
 
 def _as_tuple(value):
@@ -79,6 +106,12 @@ class MLPSpec:
         num_pieces: pieces per Maxout unit (``activation="maxout"``). >= 1.
         output_activation: ``None`` (logits, default: the labs use
             ``softmax_cross_entropy_with_logits``), ``"softmax"`` or ``"sigmoid"``.
+        weight_decay: lambda of seed 002's weight decay
+            ``W <- W - lr (dL/dW + lambda W)``, on every kernel (not the
+            biases), >= 0. The penalty lambda/2 ||W||^2
+            (:class:`WeightDecay`) added to the loss has the gradient lambda W, so plain gradient descent makes
+            exactly the seed's update. Seed 001 searches it as 10^U(-8, -4)
+            (``tfcourse.tuning.course_space``). Defaults to ``0.0``.
         name: the model's name.
     """
 
@@ -97,6 +130,7 @@ class MLPSpec:
     keep_prob: float | None = None
     num_pieces: int = 2
     output_activation: str | None = None
+    weight_decay: float = 0.0
     name: str = "mlp"
 
     def __post_init__(self):
@@ -133,6 +167,7 @@ class MLPSpec:
         set_("num_pieces", check_int("num_pieces", self.num_pieces, low=1))
         if self.output_activation is not None:
             check_choice("output_activation", self.output_activation, ("softmax", "sigmoid"))
+        set_("weight_decay", check_range("weight_decay", self.weight_decay, 0.0))
 
     @property
     def num_weight_layers(self) -> int:
@@ -226,6 +261,8 @@ def build_model(spec: MLPSpec, seed: int | None = None) -> keras.Model:
     # fit is refused here, not by the allocator. The optimizer's slots are
     # counted when training starts (tfcourse.faults.check_training_data).
     check_memory(spec.num_parameters, optimizer_slots=0)
+    # lambda/2 ||W||^2 has the gradient lambda W: seed 002's W <- W - lr (dL/dW + lambda W).
+    regularizer = WeightDecay(spec.weight_decay) if spec.weight_decay else None
     inputs = keras.Input((spec.input_size,), name="inputs")
     x = inputs
     for i, units in enumerate(spec.hidden_sizes, start=1):
@@ -236,12 +273,14 @@ def build_model(spec: MLPSpec, seed: int | None = None) -> keras.Model:
             inference=spec.batch_norm_inference, name=f"batch_norm_{i}") if spec.batch_norm else None
         if spec.activation == "maxout":
             x = Maxout(units, spec.num_pieces, kernel_initializer=kernel_init,
-                       bias_initializer=bias_init, name=f"maxout_{i}")(x)
+                       bias_initializer=bias_init, kernel_regularizer=regularizer,
+                       name=f"maxout_{i}")(x)
             if batch_norm is not None:
                 x = batch_norm(x)
         else:
             x = keras.layers.Dense(units, kernel_initializer=kernel_init,
-                                   bias_initializer=bias_init, name=f"dense_{i}")(x)
+                                   bias_initializer=bias_init, kernel_regularizer=regularizer,
+                                   name=f"dense_{i}")(x)
             if batch_norm is not None and spec.batch_norm_position == "before":
                 x = batch_norm(x)
             x = activation_layer(spec.activation, layer_name=f"activation_{i}")(x)
@@ -257,7 +296,7 @@ def build_model(spec: MLPSpec, seed: int | None = None) -> keras.Model:
         spec.num_classes,
         kernel_initializer=_initializer(spec.kernel_initializer, last, seed, 0),
         bias_initializer=_initializer(spec.bias_initializer, last, seed, 1000),
-        name="logits")(x)
+        kernel_regularizer=regularizer, name="logits")(x)
     if spec.output_activation is not None:
         x = activation_layer(spec.output_activation, layer_name="probabilities")(x)
     return keras.Model(inputs, x, name=spec.name)
@@ -271,8 +310,8 @@ PRESETS = {
     # Seed 004's 784-256-256-10 ReLU MLP, tf.random_normal weights and biases.
     "mlp": MLPSpec(hidden_sizes=(256, 256), activation="relu", kernel_initializer="random_normal",
                    bias_initializer="random_normal", name="mlp_256_256"),
-    # Lecture 10 lab "Deep NN with dropout" (98%; seed 001): xavier_initializer() W,
-    # tf.random_normal b, keep_prob 0.7 in training.
+    # The lab 10 program behind seed 001's "Deep NN with dropout 98%" (the sizes, the
+    # initializers and keep_prob 0.7 are the program's; seed 001 states only the result).
     "deep": MLPSpec(hidden_sizes=(512, 512, 512, 512), activation="relu",
                     kernel_initializer="xavier_tf1", bias_initializer="random_normal",
                     keep_prob=0.7, name="deep_512x4_dropout"),

@@ -38,6 +38,8 @@ class Maxout(keras.layers.Layer):
         use_bias: add the biases b. Defaults to ``True``.
         kernel_initializer: Defaults to ``"glorot_uniform"`` (the Dense default).
         bias_initializer: Defaults to ``"zeros"``.
+        kernel_regularizer: a Keras regularizer of the kernel (``MLPSpec``'s
+            weight decay). Defaults to ``None``.
 
     Example:
 
@@ -49,19 +51,22 @@ class Maxout(keras.layers.Layer):
     """
 
     def __init__(self, units, num_pieces=2, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, **kwargs):
         super().__init__(**kwargs)
         self.units = check_int("units", units, low=1)
         self.num_pieces = check_int("num_pieces", num_pieces, low=1)
         self.use_bias = check_bool("use_bias", use_bias)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.bias_initializer = keras.initializers.get(bias_initializer)
+        self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
 
     def build(self, input_shape):
         input_dim = check_int("input_shape[-1]", input_shape[-1], low=1)
         width = self.units * self.num_pieces
         self.kernel = self.add_weight(shape=(input_dim, width), name="kernel",
-                                      initializer=self.kernel_initializer)
+                                      initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer)
         self.bias = (self.add_weight(shape=(width,), name="bias",
                                      initializer=self.bias_initializer)
                      if self.use_bias else None)
@@ -84,4 +89,5 @@ class Maxout(keras.layers.Layer):
             "use_bias": self.use_bias,
             "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
             "bias_initializer": keras.initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": keras.regularizers.serialize(self.kernel_regularizer),
         }

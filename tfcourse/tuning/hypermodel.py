@@ -36,7 +36,8 @@ from tfcourse.tuning.space import SearchSpace, course_space
 __all__ = ["CourseHyperModel", "count_parameters", "make_schedule", "make_optimizer"]
 
 # Seed 003's examples: alpha = alpha_0 / (1 + 1 * epoch), 0.95 ** epoch * alpha_0,
-# k / sqrt(epoch) * alpha_0 with k = 1, and a staircase that halves every few epochs.
+# k / sqrt(epoch) * alpha_0 and k / sqrt(t) * alpha_0 with k = 1, and a staircase that
+# halves every few epochs.
 _SCHEDULE_SETTINGS = {
     "inverse_time": {"decay_rate": 1.0},
     "exponential": {"decay_base": 0.95},
@@ -53,6 +54,8 @@ def make_schedule(name: str, learning_rate: float, steps_per_epoch: int):
     """
     if name == "constant":
         return float(learning_rate)
+    if name == "inverse_sqrt_step":  # per mini-batch: no steps_per_epoch
+        return schedules.InverseSqrtStepDecay(float(learning_rate), k=1.0)
     classes = {
         "inverse_time": schedules.InverseTimeEpochDecay,
         "exponential": schedules.ExponentialEpochDecay,
@@ -141,6 +144,7 @@ class CourseHyperModel(keras_tuner.HyperModel):
             batch_norm=values["batch_norm"],
             dropout_rate=values["dropout"] or None,
             num_pieces=values.get("maxout_pieces", 2),
+            weight_decay=values.get("weight_decay", 0.0),
             name="course_mlp",
         )
 

@@ -10,8 +10,16 @@ The course's choices form the space:
     initializer                random_normal N(0, 1), xavier, he (course rules, seed 000)
     batch_norm, dropout        on/off and the dropped fraction (seeds 000, 001)
     optimizer, convention      every tfcourse optimizer; whose rule (course, tf1, keras, torch)
-    learning_rate, schedule    log-scale alpha_0 and a seed 003 decay rule
+    learning_rate, schedule    alpha_0 = 10^U(-6, -2) (seed 001) and a seed 003 decay rule
     batch_size, epochs         through ``HyperModel.fit`` (seed 003: mini-batches of 64-512)
+    weight_decay               lambda = 10^U(-8, -4) (seed 001) of seed 002's
+                               W <- W - lr (dL/dW + lambda W) (``MLPSpec.weight_decay``)
+
+Seed 001's search ("적절한 하이퍼 파라미터 값 찾기") draws
+``weight_decay = 10 ** np.random.uniform(-8, -4)`` and
+``lr = 10 ** np.random.uniform(-6, -2)``: log-uniform sampling over those
+ranges, which ``sampling = "log"`` is. Its best five trials had lr 0.0052 to
+0.0096 and weight decay 3.9e-7 to 1.4e-5.
 
 A space file narrows it so that a search is reproducible from the repository.
 TOML (``tuning/fashion_mnist.toml``) or YAML, with two tables::
@@ -63,7 +71,8 @@ __all__ = [
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "maxout")
 INITIALIZERS = ("random_normal", "xavier", "he")
 CONVENTIONS = ("course", "tf1", "keras", "torch")
-SCHEDULES = ("constant", "inverse_time", "exponential", "inverse_sqrt_epoch", "staircase")
+SCHEDULES = ("constant", "inverse_time", "exponential", "inverse_sqrt_epoch", "inverse_sqrt_step",
+             "staircase")
 TUNERS = ("random", "bayesian", "hyperband")
 
 #: Keys a space file's ``[search]`` table may set, with their meaning.
@@ -211,6 +220,7 @@ _LIMITS: dict[str, tuple[str, Any]] = {
     "schedule": ("choice", SCHEDULES),
     "batch_size": ("int", (1, 65536)),
     "epochs": ("int", (1, 1000)),
+    "weight_decay": ("float", (0.0, 1.0)),
 }
 
 #: The order hyperparameters are declared in, and the only names a file may use.
@@ -228,7 +238,10 @@ def course_space() -> "SearchSpace":
 
     The default point (what a first Bayesian trial and the objective check use)
     is the course's recommendation: 2 x 256 ReLU units, He initialization, Adam
-    at 1e-3, mini-batches of 128.
+    at 1e-3, mini-batches of 128, weight decay 10^-8 (the bottom of seed 001's
+    range). Ranges from the seeds: learning rate 10^U(-6, -2) and weight decay
+    10^U(-8, -4) (seed 001), mini-batches 64, 128, 256, 512 (seed 003:
+    "typical mini-batch sizes").
     """
     return SearchSpace({
         "num_layers": IntRange(1, 4),
@@ -240,10 +253,11 @@ def course_space() -> "SearchSpace":
         "dropout": FloatRange(0.0, 0.5, step=0.1),
         "optimizer": Choice(_optimizer_names(), default="adam"),
         "convention": Fixed("course"),
-        "learning_rate": FloatRange(1e-4, 1e-1, sampling="log", default=1e-3),
+        "learning_rate": FloatRange(1e-6, 1e-2, sampling="log", default=1e-3),
         "schedule": Choice(SCHEDULES),
-        "batch_size": Choice((32, 64, 128, 256, 512), default=128),
+        "batch_size": Choice((64, 128, 256, 512), default=128),
         "epochs": Fixed(20),
+        "weight_decay": FloatRange(1e-8, 1e-4, sampling="log", default=1e-8),
     })
 
 
