@@ -37,6 +37,10 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--tier", choices=TIERS, default="keras",
                         help="which version (default keras)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--ensemble", type=int, default=1, metavar="N",
+                        help="keras tier: train N models (seeds SEED, SEED+1000, ...) and report "
+                             "each one's test accuracy and that of their averaged softmax "
+                             "outputs (seed 001's model ensemble; no checkpoints or logs)")
     parser.add_argument("--overwrite", action="store_true",
                         help="keras tier: discard the checkpoint of an earlier run of these "
                              "settings and train from the start (without it, running the same "
@@ -49,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
     from tfcourse.labs import get
 
     lab = get(args.lab)
+    if args.ensemble != 1:
+        return _run_ensemble(args, lab, import_tensorflow)
     import_tensorflow()
     from tfcourse.labs.runs import run as run_tier
 
@@ -72,4 +78,30 @@ def run(args: argparse.Namespace) -> int:
     print(f"{lab.name} [{args.tier}] on {args.dataset}: {result.epochs} epochs, "
           f"final cost {result.epoch_costs[-1]:.6g}, test accuracy {result.final_accuracy:.4f} "
           f"(course, MNIST: {lab.course_result}); logs in {args.logdir}/{lab.name}/{args.tier}")
+    return 0
+
+
+def _run_ensemble(args: argparse.Namespace, lab, import_tensorflow) -> int:
+    """``--ensemble N``: N Keras-tier runs of the lab from different seeds, then their average."""
+    from tfcourse._validation import check_choice, check_int
+
+    num_members = check_int("--ensemble", args.ensemble, low=1)
+    check_choice("--tier (with --ensemble)", args.tier, ["keras"])
+    import_tensorflow()
+    from tfcourse import ensembles
+    from tfcourse.labs.runs import load_data, run_keras
+
+    data = load_data(args.dataset, args.max_examples)
+    members, seeds = [], []
+    for k in range(num_members):
+        seed = args.seed + ensembles.SEED_STRIDE * k
+        print(f"member {k + 1}/{num_members} (seed {seed})", flush=True)
+        result = run_keras(lab, data, epochs=args.epochs, seed=seed,
+                           verbose=0 if args.quiet else "auto")
+        members.append(result.model)
+        seeds.append(seed)
+    report = ensembles.evaluate(members, *data.test, seeds=seeds)
+    print(f"{lab.name} [keras] on {args.dataset}, ensemble of {num_members}:")
+    for line in report.report():
+        print(f"  {line}")
     return 0
