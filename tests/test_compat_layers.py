@@ -106,10 +106,10 @@ def test_fully_connected_names_and_math(v1):
 
 
 def test_unsupported_contrib_names_their_replacement(v1):
-    with pytest.raises(AttributeError, match=r"tf\.contrib\.rnn is not available.*keras\.layers\.LSTMCell"):
-        v1.contrib.rnn
-    with pytest.raises(AttributeError, match=r"tf\.contrib\.layers\.batch_norm .*tf\.layers\.batch_normalization"):
-        v1.contrib.layers.batch_norm
+    with pytest.raises(AttributeError, match=r"tf\.contrib\.slim is not available.*keras\.layers \(Conv2D"):
+        v1.contrib.slim
+    with pytest.raises(AttributeError, match=r"tf\.contrib\.layers\.layer_norm .*keras\.layers\.LayerNormalization"):
+        v1.contrib.layers.layer_norm
     with pytest.raises(AttributeError, match=r"tf\.layers\.Dense .*keras\.layers\.Dense"):
         v1.layers.Dense
     with pytest.raises(AttributeError, match=r"tf\.estimator is not available.*Model\.fit"):

@@ -16,9 +16,10 @@ sees.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 COLLECTION = "tfcourse_layer_calls"
 
@@ -82,3 +83,39 @@ def record_layer_call(kind: str, inputs, outputs, variables: dict | None = None,
 def layer_calls(graph) -> list[LayerCall]:
     """Every :class:`LayerCall` recorded in ``graph``, in call order."""
     return list(graph.get_collection(COLLECTION))
+
+
+# Activation names the porter maps to Keras' strings; the functions are looked up by identity.
+_ACTIVATION_NAMES = ("relu", "relu6", "elu", "selu", "sigmoid", "tanh", "softmax", "softplus",
+                     "softsign", "leaky_relu", "gelu", "swish", "silu")
+
+
+def activation_name(activation: Callable | str | None) -> str | None:
+    """The Keras name of a TF1 activation function: ``tf.nn.relu`` -> ``"relu"``.
+
+    ``None`` stays ``None``; ``tf.identity`` is ``"linear"``; a string is
+    returned as given; any other function (a lambda, ``tf.nn.crelu``) is
+    ``"custom"``.
+    """
+    if activation is None or isinstance(activation, str):
+        return activation
+    return _activation_table("keras" in sys.modules).get(id(activation), "custom")
+
+
+@functools.lru_cache(maxsize=2)
+def _activation_table(with_keras: bool) -> dict[int, str]:
+    import tensorflow as tf  # noqa: PLC0415
+
+    namespaces = [tf.nn, tf.math, tf, tf.compat.v1.nn, tf.compat.v1.math, tf.compat.v1]
+    if with_keras:
+        namespaces.append(sys.modules["keras"].activations)
+    table = {}
+    for namespace in namespaces:
+        for name in _ACTIVATION_NAMES:
+            function = getattr(namespace, name, None)
+            if function is not None:
+                table.setdefault(id(function), name)
+        for function in (getattr(namespace, "identity", None), getattr(namespace, "linear", None)):
+            if function is not None:
+                table.setdefault(id(function), "linear")
+    return table

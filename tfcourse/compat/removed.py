@@ -4,10 +4,17 @@ Accessing one raises :class:`UnsupportedSymbolError` (an ``AttributeError``,
 so ``hasattr`` keeps working) whose message names the TF1 symbol and what
 replaces it today, e.g.::
 
-    AttributeError: tf.contrib.rnn is not available: TensorFlow 2 removed
+    AttributeError: tf.contrib.slim is not available: TensorFlow 2 removed
     tf.contrib and tfcourse.compat does not provide this part of it. Modern
-    replacement: keras.layers.LSTMCell / keras.layers.GRUCell inside
-    keras.layers.RNN (or keras.layers.LSTM).
+    replacement: keras.layers (Conv2D, Dense, BatchNormalization) or
+    tfcourse.compat.v1's tf.layers.*
+
+Provided (so not in these tables): ``tf.contrib.layers`` (initializers,
+``fully_connected``, ``conv2d``, ``max_pool2d``, ``avg_pool2d``, ``flatten``,
+``dropout``, ``batch_norm``, ``l2_regularizer``), ``tf.contrib.rnn`` and
+``tf.nn.rnn_cell`` (the cells of :mod:`tfcourse.compat.rnn`),
+``tf.contrib.seq2seq.sequence_loss``, ``tf.layers.dense`` and the other
+functional layers.
 """
 
 from __future__ import annotations
@@ -29,12 +36,11 @@ _CONTRIB_REASON = "TensorFlow 2 removed tf.contrib and tfcourse.compat does not 
 
 # tf.contrib.<module> -> replacement.
 CONTRIB_MODULES = {
-    "rnn": "keras.layers.LSTMCell / keras.layers.GRUCell inside keras.layers.RNN (or keras.layers.LSTM)",
     "slim": "keras.layers (Conv2D, Dense, BatchNormalization) or tfcourse.compat.v1's tf.layers.*",
     "learn": "tfcourse.data.load('mnist') or keras.datasets; Keras Model.fit for the estimators",
     "keras": "keras (Keras 3)",
-    "seq2seq": "keras.layers.RNN with an attention layer (keras.layers.Attention)",
-    "legacy_seq2seq": "keras.layers.RNN with an attention layer (keras.layers.Attention)",
+    "legacy_seq2seq": "tf.contrib.seq2seq.sequence_loss (tfcourse.compat.v1) for the loss; "
+                      "keras.layers.RNN with an attention layer (keras.layers.Attention) for the models",
     "distributions": "tensorflow_probability.distributions",
     "metrics": "tf.metrics (tfcourse.compat.v1) or keras.metrics",
     "losses": "tf.losses (tfcourse.compat.v1) or keras.losses",
@@ -55,12 +61,6 @@ CONTRIB_MODULES = {
 
 # tf.contrib.layers.<name> -> replacement, for the names compat does not provide.
 CONTRIB_LAYERS = {
-    "batch_norm": "tf.layers.batch_normalization (tfcourse.compat.v1) or keras.layers.BatchNormalization",
-    "conv2d": "tf.layers.conv2d (tfcourse.compat.v1) or keras.layers.Conv2D",
-    "convolution2d": "tf.layers.conv2d (tfcourse.compat.v1) or keras.layers.Conv2D",
-    "max_pool2d": "tf.layers.max_pooling2d (tfcourse.compat.v1) or keras.layers.MaxPooling2D",
-    "avg_pool2d": "tf.layers.average_pooling2d (tfcourse.compat.v1) or keras.layers.AveragePooling2D",
-    "dropout": "tf.layers.dropout (tfcourse.compat.v1) or keras.layers.Dropout",
     "layer_norm": "keras.layers.LayerNormalization",
     "embed_sequence": "keras.layers.Embedding",
     "optimize_loss": "tf.train.<Name>Optimizer(...).minimize(loss)",
@@ -68,6 +68,55 @@ CONTRIB_LAYERS = {
     "sum_regularizer": "a sum of keras.regularizers",
     "apply_regularization": "tf.add_n(tf.get_collection(tf.GraphKeys.REGULARIZATION_LOSSES))",
     "summarize_activation": "tf.summary.histogram",
+}
+
+# tf.contrib.rnn.<name> -> replacement, for the names compat does not provide.
+CONTRIB_RNN = {
+    "LayerNormBasicLSTMCell": "keras.layers.LSTMCell followed by keras.layers.LayerNormalization",
+    "LSTMBlockCell": "tf.contrib.rnn.LSTMCell (tfcourse.compat.v1) or keras.layers.LSTM",
+    "LSTMBlockFusedCell": "keras.layers.LSTM",
+    "GRUBlockCell": "tf.contrib.rnn.GRUCell (tfcourse.compat.v1) or keras.layers.GRU(reset_after=False)",
+    "GRUBlockCellV2": "tf.contrib.rnn.GRUCell (tfcourse.compat.v1) or keras.layers.GRU(reset_after=False)",
+    "AttentionCellWrapper": "keras.layers.Attention on the outputs of keras.layers.LSTM",
+    "InputProjectionWrapper": "tf.layers.dense on the inputs before the RNN (tfcourse.compat.v1)",
+    "EmbeddingWrapper": "tf.nn.embedding_lookup on the inputs or keras.layers.Embedding",
+    "DeviceWrapper": "tf.device around the RNN call",
+    "stack_bidirectional_dynamic_rnn": "tf.nn.bidirectional_dynamic_rnn per layer (tfcourse.compat.v1) "
+                                       "or keras.layers.Bidirectional(keras.layers.LSTM(...))",
+    "stack_bidirectional_rnn": "tf.contrib.rnn.static_bidirectional_rnn per layer (tfcourse.compat.v1) "
+                               "or keras.layers.Bidirectional(keras.layers.LSTM(...))",
+    "CudnnLSTM": "keras.layers.LSTM (cuDNN kernels are used automatically)",
+    "CudnnGRU": "keras.layers.GRU (cuDNN kernels are used automatically)",
+    "NASCell": "a custom keras.layers.Layer cell inside keras.layers.RNN",
+    "UGRNNCell": "a custom keras.layers.Layer cell inside keras.layers.RNN",
+    "IntersectionRNNCell": "a custom keras.layers.Layer cell inside keras.layers.RNN",
+    "PhasedLSTMCell": "a custom keras.layers.Layer cell inside keras.layers.RNN",
+    "ConvLSTMCell": "keras.layers.ConvLSTM2D",
+    "Conv2DLSTMCell": "keras.layers.ConvLSTM2D",
+}
+
+# tf.nn.rnn_cell.<name> -> replacement, for the names compat does not provide.
+RNN_CELL = {
+    "DeviceWrapper": "tf.device around the RNN call",
+}
+
+# tf.contrib.seq2seq.<name> -> replacement (only sequence_loss is provided).
+SEQ2SEQ = {
+    "BasicDecoder": "a Python loop over a keras.layers.LSTMCell (or keras-nlp samplers)",
+    "dynamic_decode": "a Python loop over a keras.layers.LSTMCell (or keras-nlp samplers)",
+    "TrainingHelper": "teacher forcing: feed the shifted targets to keras.layers.LSTM(return_sequences=True)",
+    "GreedyEmbeddingHelper": "a Python loop taking the argmax at each step",
+    "BeamSearchDecoder": "keras_nlp.samplers.BeamSampler",
+    "AttentionWrapper": "keras.layers.Attention / keras.layers.AdditiveAttention",
+    "BahdanauAttention": "keras.layers.AdditiveAttention",
+    "LuongAttention": "keras.layers.Attention",
+    "SequenceLoss": "tf.contrib.seq2seq.sequence_loss (the function, tfcourse.compat.v1)",
+}
+
+# tf.nn.<name> -> replacement, for TF1 recurrent functions compat does not provide.
+NN = {
+    "raw_rnn": "tf.nn.dynamic_rnn (tfcourse.compat.v1) or a tf.while_loop over a keras.layers.LSTMCell",
+    "static_state_saving_rnn": "keras.layers.LSTM(stateful=True)",
 }
 
 # tf.layers.<name> -> replacement, for the names compat does not provide.
@@ -113,4 +162,35 @@ def layers_error(name: str) -> UnsupportedSymbolError:
         f"tf.layers.{name}", replacement,
         "tf.layers needs Keras 2, and tfcourse.compat provides only dense, dropout, "
         "batch_normalization, conv2d, max_pooling2d, average_pooling2d and flatten",
+    )
+
+
+def contrib_rnn_error(name: str) -> UnsupportedSymbolError:
+    replacement = CONTRIB_RNN.get(name, "keras.layers.RNN with a keras.layers cell, or the cells "
+                                        "tfcourse.compat.v1 provides in tf.contrib.rnn")
+    return UnsupportedSymbolError(
+        f"tf.contrib.rnn.{name}", replacement,
+        "TensorFlow 2 removed tf.contrib, and tfcourse.compat's tf.contrib.rnn provides only "
+        "BasicRNNCell, BasicLSTMCell, LSTMCell, GRUCell, MultiRNNCell, DropoutWrapper, "
+        "ResidualWrapper, OutputProjectionWrapper, LSTMStateTuple, static_rnn and "
+        "static_bidirectional_rnn",
+    )
+
+
+def rnn_cell_error(name: str) -> UnsupportedSymbolError:
+    replacement = RNN_CELL.get(name, "keras.layers.RNN with a keras.layers cell")
+    return UnsupportedSymbolError(
+        f"tf.nn.rnn_cell.{name}", replacement,
+        "tf.nn.rnn_cell needs Keras 2, and tfcourse.compat provides only BasicRNNCell, "
+        "BasicLSTMCell, LSTMCell, GRUCell, MultiRNNCell, DropoutWrapper, ResidualWrapper, "
+        "LSTMStateTuple and RNNCell",
+    )
+
+
+def seq2seq_error(name: str) -> UnsupportedSymbolError:
+    replacement = SEQ2SEQ.get(name, "keras.layers.RNN with an attention layer (keras.layers.Attention)")
+    return UnsupportedSymbolError(
+        f"tf.contrib.seq2seq.{name}", replacement,
+        "TensorFlow 2 removed tf.contrib, and tfcourse.compat's tf.contrib.seq2seq provides only "
+        "sequence_loss",
     )

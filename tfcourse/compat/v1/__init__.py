@@ -5,8 +5,12 @@ Everything of ``tf.compat.v1`` (placeholders, ``tf.Session``, ``feed_dict``,
 ``tf.set_random_seed``, ``tf.nn.dropout(x, keep_prob)``...), plus what
 TensorFlow 2 removed and the course uses:
 
-* ``tf.contrib.layers.xavier_initializer`` / ``variance_scaling_initializer`` /
-  ``fully_connected`` / ``l2_regularizer`` / ``flatten`` (:mod:`tfcourse.compat.contrib`);
+* ``tf.contrib.layers`` initializers, ``fully_connected``, ``conv2d``,
+  ``max_pool2d``, ``avg_pool2d``, ``flatten``, ``dropout``, ``batch_norm``,
+  ``l2_regularizer`` (:mod:`tfcourse.compat.contrib`);
+* ``tf.nn.rnn_cell`` / ``tf.contrib.rnn`` cells, ``tf.nn.dynamic_rnn``,
+  ``static_rnn``, ``bidirectional_dynamic_rnn`` (:mod:`tfcourse.compat.rnn`) and
+  ``tf.contrib.seq2seq.sequence_loss`` (:mod:`tfcourse.compat.seq2seq`);
 * ``tf.examples.tutorials.mnist.input_data`` (:mod:`tfcourse.compat.input_data`);
 * ``tf.layers.dense/dropout/batch_normalization/conv2d/max_pooling2d/
   average_pooling2d/flatten`` without Keras 2 (:mod:`tfcourse.compat.layers`);
@@ -21,7 +25,7 @@ process is left eager and the program builds into the scope's graph; there
 ``tf.disable_eager_execution()``/``tf.disable_v2_behavior()`` do nothing and
 ``tf.reset_default_graph()`` swaps the scope's graph.
 
-A removed symbol with no stand-in (``tf.contrib.rnn``, ``tf.layers.Dense``,
+A removed symbol with no stand-in (``tf.contrib.slim``, ``tf.layers.Dense``,
 ``tf.estimator``...) raises an ``AttributeError`` naming it and its modern
 replacement.
 """
@@ -32,7 +36,7 @@ import importlib
 import threading
 from typing import Any
 
-_SUBMODULES = ("contrib", "examples", "layers", "train")
+_SUBMODULES = ("contrib", "examples", "layers", "nn", "train")
 
 # tf.<name> -> "module:attribute" that replaces tf.compat.v1's.
 _REPLACED = {
