@@ -246,3 +246,15 @@ def test_docstring_examples_run(module):
 
     result = doctest.testmod(importlib.import_module(module))
     assert result.attempted > 0 and result.failed == 0, result
+
+
+def test_every_stated_departure_names_a_test_that_exists():
+    from pathlib import Path
+
+    from tfcourse.conventions import DEPARTURES
+
+    repo = Path(__file__).resolve().parent.parent
+    for row in DEPARTURES:
+        assert {"component", "reference", "cause", "size", "bound", "test"} <= set(row)
+        path, name = row["test"].split("::")
+        assert f"def {name}(" in (repo / path).read_text(), row["test"]

@@ -23,17 +23,26 @@ import numpy as np
 def _slot(state, key, like, value=0.0):
     if key not in state:
         state[key] = np.full_like(like, value, dtype=np.float64)
+        state.setdefault("initial", {})[key] = value  # for sparse_trajectory's rows
     return state[key]
 
 
 def _decay_and_l2(step, *, l2=0.0, weight_decay=0.0, decay_times_lr=True):
-    """Wrap ``step`` with coupled L2 (g + l2 w) and decoupled decay (before the step)."""
+    """Wrap ``step`` with coupled L2 (g + l2 w) and decoupled decay (before the step).
+
+    Under ``sparse_trajectory(..., decay_rows=True)`` the decay reaches only the
+    rows the gradient touched (``state["touched"]``), as TF 1.15 contrib's
+    ``_decay_weights_sparse_op`` does.
+    """
 
     def wrapped(w, g, state, lr, t):
         if l2:
             g = g + l2 * w
         if weight_decay:
-            w = w - (lr * weight_decay if decay_times_lr else weight_decay) * w
+            factor = lr * weight_decay if decay_times_lr else weight_decay
+            rows = state.get("touched", True)
+            w = w - factor * w * np.reshape(rows, (-1,) + (1,) * (w.ndim - 1)) \
+                if "touched" in state else w - factor * w
         return step(w, g, state, lr, t)
 
     return wrapped
@@ -46,11 +55,17 @@ def gradient_descent():
 
 
 # ----------------------------------------------------------------------- momentum
-def momentum_course(momentum):
-    """Seed 003 (C2W2L06): V = b V + (1 - b) dW; W := W - a V."""
+def momentum_course(momentum, bias_correction=False):
+    """Seed 003 (C2W2L06): V = b V + (1 - b) dW; W := W - a V.
+
+    bias_correction (seed 003, C2W2L05 applied to C2W2L06): W := W - a V / (1 - b^t),
+    V itself unchanged.
+    """
 
     def step(w, g, state, lr, t):
         v = state["v"] = momentum * _slot(state, "v", w) + (1 - momentum) * g
+        if bias_correction:
+            return w - lr * v / (1 - momentum ** t)
         return w - lr * v
 
     return step
@@ -186,7 +201,7 @@ def adadelta(rho, epsilon):
 
 
 # --------------------------------------------------------------------------- adam
-def adam(beta_1, beta_2, epsilon, amsgrad=False, *, form):
+def adam(beta_1, beta_2, epsilon, amsgrad=False, *, form, power_bases=None):
     """Adam's three epsilon placements (conventions.md 2.6).
 
     form="course" (seed 003): W -= a V_corr / sqrt(S_corr + eps)
@@ -194,14 +209,17 @@ def adam(beta_1, beta_2, epsilon, amsgrad=False, *, form):
         amsgrad: v_max = max(v_max, v) over the raw v (torch source), v_hat = v_max / bc2
     form="hat" (TF1 ApplyAdam, keras Adam): lr_t = lr sqrt(1 - b2^t) / (1 - b1^t);
         w -= lr_t m / (sqrt(v) + eps); keras amsgrad: v_hat = max(v_hat, v) replaces v
+    power_bases: the (b1, b2) raised to t in the bias corrections, when a test
+        reproduces a framework's rounding of them (default: beta_1, beta_2).
     """
+    base_1, base_2 = power_bases or (beta_1, beta_2)
 
     def step(w, g, state, lr, t):
         m = state["m"] = beta_1 * _slot(state, "m", w) + (1 - beta_1) * g
         v = state["v"] = beta_2 * _slot(state, "v", w) + (1 - beta_2) * g * g
         if amsgrad:
             v = state["v_max"] = np.maximum(_slot(state, "v_max", w), v)
-        bc1, bc2 = 1 - beta_1 ** t, 1 - beta_2 ** t
+        bc1, bc2 = 1 - base_1 ** t, 1 - base_2 ** t
         if form == "hat":
             return w - lr * np.sqrt(bc2) / bc1 * m / (np.sqrt(v) + epsilon)
         if form == "torch":
@@ -268,7 +286,8 @@ def _rule(name, convention, hp):
     if name == "gradient_descent":
         step = gradient_descent()
     elif name == "momentum":
-        step = {"course": lambda: momentum_course(hp["momentum"]),
+        step = {"course": lambda: momentum_course(hp["momentum"],
+                                                  hp.get("bias_correction", False)),
                 "tf1": lambda: momentum_tf1(hp["momentum"]),
                 "keras": lambda: momentum_keras(hp["momentum"]),
                 "torch": lambda: momentum_torch(hp["momentum"], hp.get("dampening", 0.0)),
@@ -325,4 +344,50 @@ def trajectory(step, w0, grad, lrs):
     for t in range(1, len(lrs) + 1):
         w = step(w, grad(w, t), state, lrs[t - 1], t)
         points.append(np.array(w, dtype=np.float64))
+    return np.array(points)
+
+
+# ----------------------------------------------------------- sparse gradients
+def summed_gradient(values, indices, num_rows):
+    """The dense gradient of an IndexedSlices: repeated rows add up."""
+    values = np.asarray(values, dtype=np.float64)
+    g = np.zeros((num_rows,) + values.shape[1:])
+    np.add.at(g, np.asarray(indices), values)
+    return g
+
+
+def sparse_trajectory(step, w0, slices, lrs, *, rows=None, decay_rows=False):
+    """Run ``step`` on IndexedSlices-like gradients ``slices[t-1] = (values, indices)``.
+
+    rows=None ("summed"): the dense rule on the summed gradient, every row.
+    rows="all" (TF1's SparseApply* kernels): the same, then every row the
+        gradient did not touch set back, in the weights and in every slot.
+    rows="weights" (TF 1.15 contrib Nadam): slots on every row, the weights'
+        untouched rows set back.
+    decay_rows: decoupled decay on the touched rows only (contrib AdamW).
+    """
+    w = np.array(w0, dtype=np.float64)
+    state = {}
+    points = [w.copy()]
+    for t in range(1, len(lrs) + 1):
+        values, indices = slices[t - 1]
+        g = summed_gradient(values, indices, w.shape[0])
+        touched = np.zeros(w.shape[0], dtype=bool)
+        touched[np.asarray(indices)] = True
+        if decay_rows:
+            state["touched"] = touched
+        before = {key: np.copy(value) for key, value in state.items()
+                  if isinstance(value, np.ndarray) and value.shape == w.shape}
+        new = np.array(step(w, g, state, lrs[t - 1], t), dtype=np.float64)
+        if rows is not None:
+            keep = np.reshape(touched, (-1,) + (1,) * (w.ndim - 1))
+            new = np.where(keep, new, w)
+            if rows == "all":
+                for key, old in before.items():
+                    state[key] = np.where(keep, state[key], old)
+                for key, initial in state.get("initial", {}).items():
+                    if key not in before:  # a slot created at this step
+                        state[key] = np.where(keep, state[key], initial)
+        w = new
+        points.append(w.copy())
     return np.array(points)

@@ -74,6 +74,7 @@ class Adadelta(ConventionOptimizer):
     """
 
     CONVENTIONS = CONVENTIONS
+    COMPLEMENTS = ("rho",)
     HYPERPARAMETERS = {"rho": unit_interval_closed_open, "epsilon": non_negative}
 
     def __init__(self, learning_rate=None, rho=None, epsilon=None, *, convention="course",
@@ -94,7 +95,7 @@ class Adadelta(ConventionOptimizer):
         dtype = variable.dtype
         index = self._get_variable_index(variable)
         rho = self._constant(self.rho, dtype)
-        one_minus_rho = self._constant(1.0 - self.rho, dtype)
+        one_minus_rho = self._complement(self.rho, dtype)
         eps = self._constant(self.epsilon, dtype)
         mean_g2 = self._mean_square_gradients[index]
         mean_dx2 = self._mean_square_updates[index]
@@ -106,16 +107,18 @@ class Adadelta(ConventionOptimizer):
                                       ops.multiply(one_minus_rho, ops.square(dx))))
         self.assign_sub(variable, ops.multiply(lr, dx))
 
-    def _fused_kernel(self):
-        return "ResourceApplyAdadelta"
+    def _fused_kernel(self, sparse=None):
+        if sparse == "keras":
+            return None  # Keras' averages add each repeated row's square
+        return "ResourceSparseApplyAdadelta" if sparse == "rows" else "ResourceApplyAdadelta"
 
-    def _fused_update(self, g, variable, lr):
+    def _fused_update(self, kernel, g, variable, lr):
         from tfcourse.optimizers import _fused_tf
 
         dtype = variable.dtype
         index = self._get_variable_index(variable)
         _fused_tf.apply(
-            "ResourceApplyAdadelta", var=variable, accum=self._mean_square_gradients[index],
+            kernel, var=variable, accum=self._mean_square_gradients[index],
             accum_update=self._mean_square_updates[index], lr=lr,
             rho=self._constant(self.rho, dtype), epsilon=self._constant(self.epsilon, dtype),
             grad=g,

@@ -139,17 +139,27 @@ class Adagrad(ConventionOptimizer):
             lr = ops.divide(lr, ops.add(1.0, ops.multiply(self._step(dtype) - 1.0, decay)))
         self.assign_sub(variable, ops.divide(ops.multiply(lr, g), denominator))
 
-    def _fused_kernel(self):
-        if self.lr_decay:
+    def _sparse_update(self):
+        # A row with no gradient keeps G and w in the dense rule too, so TF1's
+        # and torch's sparse Adagrad (touched rows only) is the summed rule
+        # wherever that is finite (G = 0 with epsilon = 0 gives 0/0 there).
+        return "keras" if self.convention == "keras" else "rows"
+
+    def _fused_kernel(self, sparse=None):
+        if self.lr_decay or sparse == "keras":
+            # keras: G adds each repeated row's square; no kernel does that.
             return None
         if self.rule["epsilon"] == "outside":
-            return "ResourceApplyAdagradV2"
-        return None if self.epsilon else "ResourceApplyAdagrad"
+            kernel = "ResourceApplyAdagradV2"
+        else:
+            kernel = None if self.epsilon else "ResourceApplyAdagrad"
+        if kernel is not None and sparse is not None:
+            kernel = kernel.replace("ResourceApply", "ResourceSparseApply")
+        return kernel
 
-    def _fused_update(self, g, variable, lr):
+    def _fused_update(self, kernel, g, variable, lr):
         from tfcourse.optimizers import _fused_tf
 
         G = self._accumulators[self._get_variable_index(variable)]
-        kernel = self._fused_kernel()
         extra = {"epsilon": self._constant(self.epsilon, variable.dtype)} if kernel.endswith("V2") else {}
         _fused_tf.apply(kernel, var=variable, accum=G, lr=lr, grad=g, update_slots=True, **extra)

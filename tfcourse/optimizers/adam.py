@@ -27,7 +27,7 @@ ADAM_CONVENTIONS = {
     "tf1": Convention(
         "tf.compat.v1.train.AdamOptimizer",
         {"learning_rate": 0.001, **_BETAS, "epsilon": 1e-8, "amsgrad": False},
-        {"epsilon": "hat", "beta_powers": "running"},
+        {"epsilon": "hat", "beta_powers": "running", "sparse": "summed"},
         {"amsgrad": _NO_AMSGRAD},
     ),
     "keras": Convention(
@@ -51,7 +51,8 @@ ADAMW_CONVENTIONS = {
     "tf1": Convention(
         "tf.contrib.opt.AdamWOptimizer (TF 1.15)",
         {**ADAM_CONVENTIONS["tf1"].defaults, "weight_decay": REQUIRED},
-        {"epsilon": "hat", "decay_times_learning_rate": False, "beta_powers": "running"},
+        {"epsilon": "hat", "decay_times_learning_rate": False, "beta_powers": "running",
+         "sparse": "summed"},
         {"amsgrad": "tf.contrib.opt.AdamWOptimizer has no AMSGrad option"},
     ),
     "keras": Convention(
@@ -82,10 +83,24 @@ _ADAM_DOC_RULE = """
     with small gradients they drift apart (conventions.md 2.6: at gradient
     scale 1e-4 the course form moves 46% differently from torch's). Putting
     epsilon inside the root acts like an outside epsilon of sqrt(epsilon).
+
+    Rounding (``tfcourse.conventions.DEPARTURES``): TensorFlow's Adam kernel
+    computes 1 - beta_2 in float32 as 0.0009999871 for 0.999 (1.3e-5 from
+    0.001), so the fused path runs only where that rounding agrees with the
+    convention's (always under tf1; under keras, e.g. beta_2 = 1 - 2**-10, not
+    0.999): in float32 the keras convention equals ``keras.optimizers.Adam``
+    bit for bit. In float64 Keras itself raises float32-rounded betas to the
+    power t (2.3e-6 after 24 steps); the keras convention keeps them exact.
+
+    Sparse gradients with repeated ids (see ``tfcourse.conventions.
+    SPARSE_GRADIENTS``): course / torch / tf1 sum the repeated rows and
+    update every row (tf1 as AdamOptimizer does, with the dense kernel); keras
+    adds each repeated row's square to v, as ``keras.optimizers.Adam`` does.
 """
 
 
 class _AdamFamily(ConventionOptimizer):
+    COMPLEMENTS = ("beta_1", "beta_2")
     HYPERPARAMETERS = {"beta_1": unit_interval_closed_open,
                        "beta_2": unit_interval_closed_open,
                        "epsilon": non_negative, "amsgrad": boolean}
@@ -102,16 +117,14 @@ class _AdamFamily(ConventionOptimizer):
     def _update(self, g, variable, lr):
         dtype = variable.dtype
         index = self._get_variable_index(variable)
-        beta_1 = self._constant(self.beta_1, dtype)
-        beta_2 = self._constant(self.beta_2, dtype)
         eps = self._constant(self.epsilon, dtype)
         beta_1_power, beta_2_power = self._powers(variable)
         m, v = self._m[index], self._v[index]
-        self.assign(m, ops.add(ops.multiply(beta_1, m),
-                               ops.multiply(self._constant(1.0 - self.beta_1, dtype), g)))
-        self.assign(v, ops.add(ops.multiply(beta_2, v),
-                               ops.multiply(self._constant(1.0 - self.beta_2, dtype),
-                                            ops.square(g))))
+        # m <- m + (g - m)(1 - beta_1): seed 003's beta m + (1 - beta) g in the
+        # increment form that Keras, TF's kernel and torch's lerp all compute.
+        self.assign_add(m, ops.multiply(ops.subtract(g, m), self._complement(self.beta_1, dtype)))
+        self.assign_add(v, ops.multiply(ops.subtract(ops.square(g), v),
+                                        self._complement(self.beta_2, dtype)))
         if self.amsgrad:
             v_max = self._v_max[index]
             self.assign(v_max, ops.maximum(v_max, v))
@@ -133,12 +146,15 @@ class _AdamFamily(ConventionOptimizer):
         self.assign_sub(variable, step)
         self._advance_powers(variable)
 
-    def _fused_kernel(self):
-        if self.rule["epsilon"] != "hat":
+    def _fused_kernel(self, sparse=None):
+        # No sparse Adam kernel exists: summed (TF1's AdamOptimizer moves every
+        # row) runs the dense kernel on the summed gradient; keras (v adds each
+        # repeated row's square) runs the generic step.
+        if self.rule["epsilon"] != "hat" or sparse in ("keras", "rows", "rows_weights"):
             return None
         return "ResourceApplyAdamWithAmsgrad" if self.amsgrad else "ResourceApplyAdam"
 
-    def _fused_update(self, g, variable, lr):
+    def _fused_update(self, kernel, g, variable, lr):
         from tfcourse.optimizers import _fused_tf
 
         dtype = variable.dtype
@@ -148,7 +164,7 @@ class _AdamFamily(ConventionOptimizer):
         beta_1_power, beta_2_power = self._powers(variable)
         extra = {"vhat": self._v_max[index]} if self.amsgrad else {}
         _fused_tf.apply(
-            self._fused_kernel(), var=variable, m=self._m[index], v=self._v[index],
+            kernel, var=variable, m=self._m[index], v=self._v[index],
             beta1_power=beta_1_power, beta2_power=beta_2_power, lr=lr,
             beta1=beta_1, beta2=beta_2, epsilon=self._constant(self.epsilon, dtype),
             grad=g, **extra,

@@ -22,7 +22,50 @@ Fused kernels: where a convention's rule (with the options given) is exactly
 what one of TensorFlow's ``ResourceApply*`` kernels computes,
 :meth:`ConventionOptimizer._fused_kernel` names it and ``_fused_update`` calls
 it instead of the generic ``keras.ops`` step, on the TensorFlow backend only
-(``fused=False`` forces the generic step; the parity suite runs both).
+(``fused=False`` forces the generic step; the parity suite runs both). The
+kernels compute ``1 - beta`` (``1 - rho``) in the variable's dtype from the
+rounded beta, where Keras, torch and the course multiply by ``1 - beta``
+rounded once: in float32 ``1 - float32(0.999)`` is 0.0009999871, 1.3e-5 away
+from 0.001. Outside the ``tf1`` convention (whose rule is the kernel's) a
+kernel is therefore used only where both roundings agree in the variable's
+dtype (``beta_2=1 - 2**-10`` yes, ``0.999`` in float32 no: the generic step
+runs); the ``tf1`` generic step computes ``1 - beta`` as the kernel does.
+
+Sparse gradients (``tf.IndexedSlices``, e.g. from an ``Embedding``; only the
+TensorFlow backend makes them) where an id repeats in the batch: each
+convention does what its source does (``SPARSE_UPDATES``), on both paths:
+
+    course, torch  summed:  repeated rows summed (the gradient dL/dW), then the
+                            dense rule on every row (untouched rows' slots
+                            decay and their weights move with momentum); torch's
+                            sparse SGD and Adagrad compute exactly this, and
+                            torch's other optimizers refuse sparse gradients
+                            (the dense gradient of ``nn.Embedding(sparse=False)``
+                            gives this result).
+    tf1            rows:    repeated rows summed (TF1's
+                            ``_deduplicate_indexed_slices``), then TF1's
+                            ``SparseApply*`` kernel: only the touched rows of
+                            the weights and slots change. Per optimizer, as
+                            ``tf.compat.v1.train`` does: Momentum, Nesterov,
+                            Adagrad, RMSProp, Adadelta rows; GradientDescent and
+                            Adam / AdamW ``summed`` (AdamOptimizer decays m and v
+                            and moves every row); Nadam (contrib) ``rows_weights``:
+                            m and v on every row, weights on the touched rows.
+                            Decoupled decay (contrib's DecoupledWeightDecay
+                            Extension) decays the touched rows only.
+    keras          keras:   what ``keras.ops`` does with the IndexedSlices in
+                            Keras' own update: ``ops.square`` squares each
+                            repeated row on its own, so second moments (Adagrad,
+                            RMSProp, Adadelta, Adam, AdamW, Nadam) add
+                            sum_i g_i^2 where the summed gradient adds
+                            (sum_i g_i)^2; first moments and weights see the sum.
+
+With unique ids the three agree except ``rows`` (untouched rows stay put).
+Where a sparse TensorFlow kernel computes the convention's result the fused
+path uses it (``ResourceSparseApply*``, ``ResourceScatterSub`` for gradient
+descent) instead of densifying; where none does, a ``summed`` rule densifies
+and runs the dense kernel, and ``keras`` / ``rows_weights`` run the generic
+step.
 """
 
 from __future__ import annotations
@@ -46,6 +89,23 @@ from tfcourse.conventions import CONVENTIONS, DEFAULT_CONVENTION
 
 REQUIRED = object()
 """Marks a hyperparameter the convention's source has no default for."""
+
+SPARSE_UPDATES = ("summed", "rows", "rows_weights", "keras")
+"""What an IndexedSlices gradient means (see the module docstring)."""
+
+CONVENTION_RULES = {
+    "course": {"sparse": "summed", "sparse_decay": "all", "complement": "exact"},
+    "tf1": {"sparse": "rows", "sparse_decay": "rows", "complement": "in_dtype"},
+    "keras": {"sparse": "keras", "sparse_decay": "all", "complement": "exact"},
+    "torch": {"sparse": "summed", "sparse_decay": "all", "complement": "exact"},
+}
+"""Switches every optimizer of a convention shares (a row's ``rule`` overrides them).
+
+``sparse``: one of ``SPARSE_UPDATES``. ``sparse_decay``: decoupled decay on
+``all`` rows or on the touched ``rows`` only. ``complement``: ``1 - beta``
+rounded once from the exact value (``exact``) or computed in the variable's
+dtype from the rounded beta (``in_dtype``, what TF1's kernels do).
+"""
 
 # Keywords other APIs use for something this package spells differently.
 COMMON_LEGACY_KEYWORDS = {
@@ -145,8 +205,11 @@ class ConventionOptimizer(keras.optimizers.Optimizer):
         weight_decay: Keras' decoupled decay ``w <- w - lr * weight_decay * w``
             before each update; ``None`` (default) for none.
         fused: ``None`` (default) uses a fused TensorFlow kernel when one
-            matches the rule and the backend is TensorFlow; ``False`` forces the
-            generic ``keras.ops`` step; ``True`` requires the fused kernel.
+            matches the rule (rounding included, see above) and the backend is
+            TensorFlow; ``False`` forces the generic ``keras.ops`` step;
+            ``True`` requires the fused kernel for dense gradients in floatx
+            (a sparse gradient no kernel handles, or a variable of another
+            dtype whose rounding differs, still takes the generic step).
         name, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
         ema_overwrite_frequency, loss_scale_factor,
         gradient_accumulation_steps: as in ``keras.optimizers.Optimizer``.
@@ -218,12 +281,18 @@ class ConventionOptimizer(keras.optimizers.Optimizer):
     @property
     def rule(self) -> Mapping[str, Any]:
         """The switches of the selected convention (read-only)."""
-        return self._row.rule
+        return {**CONVENTION_RULES[self.convention], **self._row.rule}
 
     def _constant(self, value: float, dtype: Any) -> Any:
         # Not ops.cast: on TensorFlow, cast(0.999, "float64") passes through
         # float32 and gives 0.99900001 (STYLE.md, "precision trap").
         return ops.convert_to_tensor(value, dtype=dtype)
+
+    def _complement(self, value: float, dtype: Any) -> Any:
+        """1 - value, rounded as the convention's source rounds it (``complement``)."""
+        if self.rule["complement"] == "in_dtype":
+            return ops.subtract(self._constant(1.0, dtype), self._constant(value, dtype))
+        return self._constant(1.0 - value, dtype)
 
     def _step(self, dtype: Any) -> Any:
         """t = 1, 2, ... (``iterations`` counts updates already applied)."""
@@ -271,18 +340,72 @@ class ConventionOptimizer(keras.optimizers.Optimizer):
     def update_step(self, gradient, variable, learning_rate):
         dtype = variable.dtype
         lr = ops.cast(learning_rate, dtype)
+        sparse = _is_indexed_slices(gradient)
         g = ops.cast(gradient, dtype)
         if self.l2:
-            g = ops.add(g, ops.multiply(self._constant(self.l2, dtype), variable))
+            # g + l2 w is dense: the L2 term's gradient covers every row.
+            g = ops.add(_dense(g) if sparse else g,
+                        ops.multiply(self._constant(self.l2, dtype), variable))
+            sparse = False
+        semantics = self._sparse_update() if sparse else None
+        if semantics not in (None, "keras"):
+            from tfcourse.optimizers import _fused_tf
+
+            g = _fused_tf.deduplicate(g)
         if self.weight_decay and self._use_weight_decay(variable):
             decay = self._constant(self.weight_decay, dtype)
             if self.rule.get("decay_times_learning_rate", True):
                 decay = ops.multiply(decay, lr)
-            self.assign_sub(variable, ops.multiply(decay, variable))
-        if self._use_fused():
-            self._fused_update(g, variable, lr)
+            if semantics is not None and self.rule["sparse_decay"] == "rows":
+                from tfcourse.optimizers import _fused_tf
+
+                self.assign_sub(variable, _fused_tf.rows_times(decay, variable, g.indices))
+            else:
+                self.assign_sub(variable, ops.multiply(decay, variable))
+        kernel = self._kernel_for(dtype, semantics)
+        if kernel is not None:
+            from tfcourse.optimizers import _fused_tf
+
+            if semantics is not None and not _fused_tf.is_sparse_kernel(kernel):
+                g = _dense(g)
+            self._fused_update(kernel, g, variable, lr)
+        elif semantics in ("rows", "rows_weights"):
+            self._update_rows(g, variable, lr, weights_only=semantics == "rows_weights")
         else:
-            self._update(g, variable, lr)
+            self._update(_dense(g) if semantics == "summed" else g, variable, lr)
+
+    def _sparse_update(self) -> str:
+        """What an IndexedSlices gradient means under this convention (``SPARSE_UPDATES``)."""
+        return self.rule["sparse"]
+
+    def _update_rows(self, g, variable, lr, weights_only=False):
+        """The dense rule, then every untouched row (of the weights, and of the
+        slots unless ``weights_only``) set back: TF1's ``SparseApply*`` result,
+        computed with ``keras.ops`` (the reference path, not a fast one)."""
+        index = self._get_variable_index(variable)
+        kept = [variable] if weights_only else [variable, *self._slots_of(index)]
+        before = [ops.copy(x) for x in kept]  # a read now (convert_to_tensor would alias)
+        self._update(_dense(g), variable, lr)
+        shape = [-1] + [1] * (len(variable.shape) - 1)
+        # The indices are unique here (deduplicated), so the scatter is 1 or 0.
+        touched = ops.scatter(ops.expand_dims(g.indices, 1),
+                              ops.ones_like(g.indices, dtype=variable.dtype), variable.shape[:1])
+        touched = ops.reshape(ops.greater(touched, 0), shape)
+        for x, old in zip(kept, before):
+            self.assign(x, ops.where(touched, x, old))
+
+    def add_optimizer_variables(self, trainable_variables, name, initializer="zeros"):
+        # Recorded so _update_rows can set the untouched rows of every slot back.
+        created = super().add_optimizer_variables(trainable_variables, name, initializer)
+        lists = [created] if isinstance(name, str) else list(created)
+        if not hasattr(self, "_slot_lists"):
+            self._slot_lists = []
+        self._slot_lists.extend(lists)
+        return created
+
+    def _slots_of(self, index) -> list:
+        return [slots[index] for slots in getattr(self, "_slot_lists", [])
+                if slots[index] is not None]
 
     def _update(self, g, variable, lr):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -295,18 +418,44 @@ class ConventionOptimizer(keras.optimizers.Optimizer):
         return
 
     # ----------------------------------------------------------------- fused
-    def _fused_kernel(self) -> str | None:
+    COMPLEMENTS: ClassVar[tuple] = ()
+    """Hyperparameters c whose ``1 - c`` the fused kernels compute in the variable's dtype."""
+
+    def _fused_kernel(self, sparse: str | None = None) -> str | None:
         """Name of the TensorFlow kernel that computes exactly this rule, or None.
 
-        Subclasses decide from their rule switches and options; the kernels
-        live in ``tfcourse.optimizers._fused_tf`` (imported only when used).
+        ``sparse`` is None for a dense gradient, else the ``SPARSE_UPDATES``
+        meaning of an IndexedSlices one (already deduplicated unless
+        ``"keras"``); a dense kernel named for a sparse gradient gets it
+        densified. Subclasses decide from their rule switches and options; the
+        kernels live in ``tfcourse.optimizers._fused_tf`` (imported only when
+        used).
         """
         return None
 
-    def _use_fused(self) -> bool:
-        if self.fused is False or keras.backend.backend() != "tensorflow":
+    def _complements_exact(self, dtype: Any) -> bool:
+        """Whether the kernels' ``1 - c`` (in ``dtype``) equals ``1 - c`` rounded once."""
+        if self.rule["complement"] == "in_dtype" or not self.COMPLEMENTS:
+            return True
+        import numpy as np
+
+        name = keras.backend.standardize_dtype(dtype)
+        if name not in ("float16", "float32", "float64"):
             return False
-        return self._fused_kernel() is not None
+        cast = np.dtype(name).type
+        return all(cast(1.0) - cast(getattr(self, key)) == cast(1.0 - getattr(self, key))
+                   for key in self.COMPLEMENTS)
+
+    def _kernel_for(self, dtype: Any, sparse: str | None = None) -> str | None:
+        if self.fused is False or keras.backend.backend() != "tensorflow":
+            return None
+        if not self._complements_exact(dtype):
+            return None
+        return self._fused_kernel(sparse)
+
+    def _use_fused(self, dtype: Any = None) -> bool:
+        """Whether a dense gradient of a ``dtype`` (default floatx) variable takes a kernel."""
+        return self._kernel_for(dtype or keras.config.floatx()) is not None
 
     def _check_fused_possible(self) -> None:
         backend = keras.backend.backend()
@@ -321,8 +470,18 @@ class ConventionOptimizer(keras.optimizers.Optimizer):
                 f"to {type(self).__name__} under convention={self.convention!r} with these "
                 "options: no TensorFlow kernel computes this rule (use fused=None or False)",
             )
+        floatx = keras.config.floatx()
+        if not self._complements_exact(floatx):
+            inexact = ", ".join(f"{key}={getattr(self, key)!r}" for key in self.COMPLEMENTS)
+            reject_inapplicable(
+                "fused", self.fused,
+                f"to {type(self).__name__} under convention={self.convention!r} with "
+                f"{inexact} in {floatx}: the kernel computes 1 - {self.COMPLEMENTS[-1]} in "
+                f"{floatx} from the rounded value, which differs from 1 - "
+                f"{self.COMPLEMENTS[-1]} rounded once (use fused=None or False)",
+            )
 
-    def _fused_update(self, g, variable, lr):  # pragma: no cover - abstract
+    def _fused_update(self, kernel, g, variable, lr):  # pragma: no cover - abstract
         raise NotImplementedError
 
     # ---------------------------------------------------------------- config
@@ -332,6 +491,23 @@ class ConventionOptimizer(keras.optimizers.Optimizer):
             config[key] = None if key in self._row.inapplicable else getattr(self, key)
         config.update({"convention": self.convention, "l2": self.l2, "fused": self.fused})
         return config
+
+
+def _is_indexed_slices(gradient) -> bool:
+    if keras.backend.backend() != "tensorflow":
+        return False  # only TensorFlow has IndexedSlices
+    from tfcourse.optimizers import _fused_tf
+
+    return _fused_tf.is_indexed_slices(gradient)
+
+
+def _dense(gradient):
+    """The gradient as a dense tensor (repeated rows of an IndexedSlices summed)."""
+    if _is_indexed_slices(gradient):
+        from tfcourse.optimizers import _fused_tf
+
+        return _fused_tf.densify(gradient)
+    return gradient
 
 
 def slot_initializer(value: float) -> Callable:

@@ -35,7 +35,9 @@ class GradientDescent(ConventionOptimizer):
     learning rate: course 0.01 (the seeds' ``GradientDescentOptimizer(
     learning_rate=0.01)``), tf1 none (``GradientDescentOptimizer`` requires it),
     keras 0.01 (``keras.optimizers.SGD``), torch 0.001 (``torch.optim.SGD``).
-    torch's ``weight_decay`` is this package's ``l2``.
+    torch's ``weight_decay`` is this package's ``l2``. A sparse gradient
+    (IndexedSlices) subtracts lr * g from its rows, repeated rows adding up,
+    in every convention (the fused path as one ``ResourceScatterSub``).
 
     Args:
         learning_rate: float > 0 or a ``LearningRateSchedule``. Defaults to
@@ -66,10 +68,20 @@ class GradientDescent(ConventionOptimizer):
     def _update(self, g, variable, lr):
         self.assign_sub(variable, ops.multiply(lr, g))
 
-    def _fused_kernel(self):
-        return "ResourceApplyGradientDescent"
+    def _sparse_update(self):
+        # The four meanings of a sparse gradient coincide for w - lr g: the
+        # IndexedSlices goes through as it is (a scatter-subtract, as in Keras
+        # and TF1, whose repeated rows add up).
+        return "keras"
 
-    def _fused_update(self, g, variable, lr):
+    def _fused_kernel(self, sparse=None):
+        return "ResourceApplyGradientDescent" if sparse is None else "ResourceScatterSub"
+
+    def _fused_update(self, kernel, g, variable, lr):
         from tfcourse.optimizers import _fused_tf
 
-        _fused_tf.apply("ResourceApplyGradientDescent", var=variable, alpha=lr, delta=g)
+        if kernel == "ResourceScatterSub":
+            _fused_tf.apply(kernel, resource=variable, indices=g.indices,
+                            updates=ops.multiply(lr, g.values))
+        else:
+            _fused_tf.apply(kernel, var=variable, alpha=lr, delta=g)

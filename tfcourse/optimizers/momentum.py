@@ -22,34 +22,41 @@ from tfcourse.optimizers.base import (
     REQUIRED,
     Convention,
     ConventionOptimizer,
+    boolean,
     unit_interval_closed_open,
 )
 
 _NO_DAMPENING = "only torch.optim.SGD has `dampening`"
+_NO_BIAS_CORRECTION = ("only the course convention has `bias_correction` (seed 003's "
+                       "v / (1 - beta^t)); {} has none")
 
 MOMENTUM_CONVENTIONS = {
     "course": Convention(
         "seed 003: V = b V + (1 - b) dW; W := W - a V",
-        {"learning_rate": 0.01, "momentum": 0.9, "dampening": 0.0},
+        {"learning_rate": 0.01, "momentum": 0.9, "dampening": 0.0, "bias_correction": False},
         {"velocity": "ewa"},
         {"dampening": _NO_DAMPENING},
     ),
     "tf1": Convention(
         "tf.compat.v1.train.MomentumOptimizer",
-        {"learning_rate": REQUIRED, "momentum": REQUIRED, "dampening": 0.0},
+        {"learning_rate": REQUIRED, "momentum": REQUIRED, "dampening": 0.0,
+         "bias_correction": False},
         {"velocity": "accumulate"},
-        {"dampening": _NO_DAMPENING},
+        {"dampening": _NO_DAMPENING,
+         "bias_correction": _NO_BIAS_CORRECTION.format("tf.compat.v1.train.MomentumOptimizer")},
     ),
     "keras": Convention(
         "keras.optimizers.SGD",
-        {"learning_rate": 0.01, "momentum": 0.0, "dampening": 0.0},
+        {"learning_rate": 0.01, "momentum": 0.0, "dampening": 0.0, "bias_correction": False},
         {"velocity": "learning_rate_inside"},
-        {"dampening": _NO_DAMPENING},
+        {"dampening": _NO_DAMPENING,
+         "bias_correction": _NO_BIAS_CORRECTION.format("keras.optimizers.SGD")},
     ),
     "torch": Convention(
         "torch.optim.SGD",
-        {"learning_rate": 0.001, "momentum": 0.0, "dampening": 0.0},
+        {"learning_rate": 0.001, "momentum": 0.0, "dampening": 0.0, "bias_correction": False},
         {"velocity": "accumulate"},
+        {"bias_correction": _NO_BIAS_CORRECTION.format("torch.optim.SGD")},
     ),
 }
 
@@ -98,8 +105,15 @@ class _MomentumFamily(ConventionOptimizer):
         v = self._velocities[self._get_variable_index(variable)]
         velocity = self.rule["velocity"]
         if velocity == "ewa":
-            self.assign(v, ops.add(ops.multiply(mu, v), ops.multiply(self._constant(1.0 - self.momentum, dtype), g)))
-            self.assign_sub(variable, ops.multiply(lr, v))
+            self.assign(v, ops.add(ops.multiply(mu, v),
+                                   ops.multiply(self._complement(self.momentum, dtype), g)))
+            if getattr(self, "bias_correction", False):
+                # Seed 003: v / (1 - beta^t) in the step; v itself stays the plain EWA.
+                bias = ops.subtract(self._constant(1.0, dtype),
+                                    ops.power(mu, self._step(dtype)))
+                self.assign_sub(variable, ops.multiply(lr, ops.divide(v, bias)))
+            else:
+                self.assign_sub(variable, ops.multiply(lr, v))
         elif velocity == "learning_rate_inside":
             self.assign(v, ops.subtract(ops.multiply(mu, v), ops.multiply(lr, g)))
             if self.NESTEROV:
@@ -121,17 +135,23 @@ class _MomentumFamily(ConventionOptimizer):
             else:
                 self.assign_sub(variable, ops.multiply(lr, v))
 
-    def _fused_kernel(self):
+    def _fused_kernel(self, sparse=None):
         if getattr(self, "dampening", 0.0):
             return None
-        return {"accumulate": "ResourceApplyMomentum",
-                "learning_rate_inside": "ResourceApplyKerasMomentum"}.get(self.rule["velocity"])
+        kernel = {"accumulate": "ResourceApplyMomentum",
+                  "learning_rate_inside": "ResourceApplyKerasMomentum"}.get(self.rule["velocity"])
+        if kernel is not None and sparse == "rows":
+            # TF1's MomentumOptimizer: ResourceSparseApplyMomentum on the summed rows.
+            return kernel.replace("ResourceApply", "ResourceSparseApply")
+        # summed (torch, course NAG) and keras (Keras densifies the IndexedSlices
+        # in m * mu - g * lr): the dense kernel on the summed gradient.
+        return kernel
 
-    def _fused_update(self, g, variable, lr):
+    def _fused_update(self, kernel, g, variable, lr):
         from tfcourse.optimizers import _fused_tf
 
         v = self._velocities[self._get_variable_index(variable)]
-        _fused_tf.apply(self._fused_kernel(), var=variable, accum=v, lr=lr, grad=g,
+        _fused_tf.apply(kernel, var=variable, accum=v, lr=lr, grad=g,
                         momentum=self._constant(self.momentum, variable.dtype),
                         use_nesterov=self.NESTEROV)
 
@@ -151,6 +171,13 @@ class Momentum(_MomentumFamily):
         torch (SGD(momentum)):    b <- mu b + (1 - dampening) g, with b_1 = g;
                                   w <- w - lr b
 
+    Course option ``bias_correction=True`` (seed 003, C2W2L05/L06: "v_t 대신
+    v_t / (1 - beta^t)"): the step uses the corrected average,
+    ``w <- w - lr v / (1 - beta^t)`` (v itself stays the plain EWA), so the
+    first steps are not shrunk by v starting at 0. The seed adds that almost
+    nobody does this for momentum, because after ~10 steps at beta = 0.9 the
+    correction is gone (1 - 0.9^10 = 0.65, 1 - 0.9^50 = 0.995).
+
     ``momentum`` is beta in the course rule and mu in the others. Where they
     depart: the learning rate sits outside the buffer in course/tf1/torch and
     inside it in keras, so keras differs as soon as the rate changes between
@@ -163,6 +190,8 @@ class Momentum(_MomentumFamily):
         momentum: beta (course) or mu, in [0, 1). Defaults: course 0.9 (seed
             003), tf1 required, keras 0.0, torch 0.0 (their SGD defaults).
         dampening: torch only, in [0, 1]. Defaults to 0.
+        bias_correction: course only: divide v by 1 - beta^t in the step
+            (seed 003). Defaults to False, as in the seed's own momentum.
         convention: ``"course"`` (default), ``"tf1"``, ``"keras"``, ``"torch"``.
         l2, weight_decay, fused, and the Keras optimizer arguments: see
             ``tfcourse.optimizers.base.ConventionOptimizer``.
@@ -183,12 +212,14 @@ class Momentum(_MomentumFamily):
     """
 
     CONVENTIONS = MOMENTUM_CONVENTIONS
-    HYPERPARAMETERS = {"momentum": unit_interval_closed_open, "dampening": _dampening}
+    HYPERPARAMETERS = {"momentum": unit_interval_closed_open, "dampening": _dampening,
+                       "bias_correction": boolean}
 
-    def __init__(self, learning_rate=None, momentum=None, dampening=None, *,
-                 convention="course", l2=0.0, weight_decay=None, fused=None,
-                 name="momentum", **kwargs):
-        super().__init__(learning_rate, {"momentum": momentum, "dampening": dampening},
+    def __init__(self, learning_rate=None, momentum=None, dampening=None,
+                 bias_correction=None, *, convention="course", l2=0.0, weight_decay=None,
+                 fused=None, name="momentum", **kwargs):
+        super().__init__(learning_rate, {"momentum": momentum, "dampening": dampening,
+                                         "bias_correction": bias_correction},
                          convention=convention, l2=l2, weight_decay=weight_decay,
                          fused=fused, name=name, **kwargs)
 

@@ -24,7 +24,8 @@ CONVENTIONS = {
     "tf1": Convention(
         "tf.contrib.opt.NadamOptimizer (TF 1.15): ApplyAdam(use_nesterov=True)",
         {"learning_rate": 0.001, **_BETAS, "epsilon": 1e-8, "momentum_decay": 0.0},
-        {"form": "adam_nesterov", "epsilon": "hat", "beta_powers": "running"},
+        {"form": "adam_nesterov", "epsilon": "hat", "beta_powers": "running",
+         "sparse": "rows_weights"},
         {"momentum_decay": "the contrib NadamOptimizer has no momentum schedule"},
     ),
     "keras": Convention(
@@ -93,6 +94,7 @@ class Nadam(ConventionOptimizer):
     """
 
     CONVENTIONS = CONVENTIONS
+    COMPLEMENTS = ("beta_1", "beta_2")
     HYPERPARAMETERS = {"beta_1": unit_interval_closed_open,
                        "beta_2": unit_interval_closed_open,
                        "epsilon": non_negative, "momentum_decay": positive}
@@ -136,10 +138,14 @@ class Nadam(ConventionOptimizer):
         return ops.multiply(self._constant(self.beta_1, dtype),
                             ops.subtract(one, ops.multiply(half, ops.power(decay, t * psi))))
 
-    def _fused_kernel(self):
-        return "ResourceApplyAdam" if self.rule["form"] == "adam_nesterov" else None
+    def _fused_kernel(self, sparse=None):
+        # contrib Nadam's sparse apply (m, v on every row, weights on the
+        # touched rows) has no kernel: the generic step computes it.
+        if self.rule["form"] != "adam_nesterov" or sparse is not None:
+            return None
+        return "ResourceApplyAdam"
 
-    def _fused_update(self, g, variable, lr):
+    def _fused_update(self, kernel, g, variable, lr):
         from tfcourse.optimizers import _fused_tf
 
         dtype = variable.dtype
@@ -164,18 +170,17 @@ class Nadam(ConventionOptimizer):
         beta_2 = self._constant(self.beta_2, dtype)
         eps = self._constant(self.epsilon, dtype)
         m, v = self._m[index], self._v[index]
-        self.assign(m, ops.add(ops.multiply(beta_1, m),
-                               ops.multiply(self._constant(1.0 - self.beta_1, dtype), g)))
+        one_minus_beta_1 = self._complement(self.beta_1, dtype)
+        self.assign(m, ops.add(ops.multiply(beta_1, m), ops.multiply(one_minus_beta_1, g)))
         self.assign(v, ops.add(ops.multiply(beta_2, v),
-                               ops.multiply(self._constant(1.0 - self.beta_2, dtype),
+                               ops.multiply(self._complement(self.beta_2, dtype),
                                             ops.square(g))))
         if self.rule["form"] == "adam_nesterov":
             beta_1_power, beta_2_power = self._powers(variable)
             bias_1 = ops.subtract(one, beta_1_power)
             bias_2 = ops.subtract(one, beta_2_power)
             lr_t = ops.divide(ops.multiply(lr, ops.sqrt(bias_2)), bias_1)
-            m_bar = ops.add(ops.multiply(beta_1, m),
-                            ops.multiply(self._constant(1.0 - self.beta_1, dtype), g))
+            m_bar = ops.add(ops.multiply(beta_1, m), ops.multiply(one_minus_beta_1, g))
             self.assign_sub(variable, ops.divide(ops.multiply(lr_t, m_bar),
                                                  ops.add(ops.sqrt(v), eps)))
             self._advance_powers(variable)

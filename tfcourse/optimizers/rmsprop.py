@@ -93,6 +93,7 @@ class RMSProp(ConventionOptimizer):
     """
 
     CONVENTIONS = CONVENTIONS
+    COMPLEMENTS = ("rho",)
     HYPERPARAMETERS = {"rho": unit_interval_closed_open, "epsilon": non_negative,
                        "momentum": unit_interval_closed_open, "centered": boolean}
     LEGACY_KEYWORDS = {
@@ -137,7 +138,7 @@ class RMSProp(ConventionOptimizer):
         dtype = variable.dtype
         index = self._get_variable_index(variable)
         rho = self._constant(self.rho, dtype)
-        one_minus_rho = self._constant(1.0 - self.rho, dtype)
+        one_minus_rho = self._complement(self.rho, dtype)
         eps = self._constant(self.epsilon, dtype)
         s = self._mean_squares[index]
         self.assign(s, ops.add(ops.multiply(rho, s), ops.multiply(one_minus_rho, ops.square(g))))
@@ -162,19 +163,24 @@ class RMSProp(ConventionOptimizer):
         else:
             self.assign_sub(variable, ops.divide(ops.multiply(lr, g), den))
 
-    def _fused_kernel(self):
+    def _fused_kernel(self, sparse=None):
         if self.rule["epsilon"] != "inside" or self.rule["momentum"] != "learning_rate_inside":
             return None
-        return "ResourceApplyCenteredRMSProp" if self.centered else "ResourceApplyRMSProp"
+        if sparse == "keras":
+            return None  # Keras' s adds each repeated row's square; no kernel does that
+        kernel = "ResourceApplyCenteredRMSProp" if self.centered else "ResourceApplyRMSProp"
+        if sparse == "rows":  # TF1: the sparse kernel on the summed rows
+            kernel = kernel.replace("ResourceApply", "ResourceSparseApply")
+        return kernel
 
-    def _fused_update(self, g, variable, lr):
+    def _fused_update(self, kernel, g, variable, lr):
         from tfcourse.optimizers import _fused_tf
 
         index = self._get_variable_index(variable)
         dtype = variable.dtype
         extra = {"mg": self._mean_gradients[index]} if self.centered else {}
         _fused_tf.apply(
-            self._fused_kernel(), var=variable, ms=self._mean_squares[index],
+            kernel, var=variable, ms=self._mean_squares[index],
             mom=self._momentums[index], lr=lr, rho=self._constant(self.rho, dtype),
             momentum=self._constant(self.momentum, dtype),
             epsilon=self._constant(self.epsilon, dtype), grad=g, **extra,
