@@ -120,3 +120,62 @@ def test_torch_convention_defaults_are_torch_defaults(name, torch_class):
         assert (config["beta_1"], config["beta_2"]) == signature["betas"].default
     if name == "adamw":
         assert config["weight_decay"] == signature["weight_decay"].default
+
+
+# --------------------------------------------------------- sparse gradients in torch
+def _torch_sparse_trajectory(make, slices, lrs, table):
+    param = torch.nn.Parameter(torch.tensor(table, dtype=torch.float64))
+    opt = make([param], float(lrs[0]))
+    points = [table.copy()]
+    for t, (values, ids) in enumerate(slices):
+        for group in opt.param_groups:
+            group["lr"] = float(lrs[t])
+        # Uncoalesced, as nn.Embedding(sparse=True) makes it: ids may repeat.
+        param.grad = torch.sparse_coo_tensor(torch.tensor(ids[None, :], dtype=torch.int64),
+                                             torch.tensor(values), table.shape,
+                                             check_invariants=True)
+        opt.step()
+        points.append(param.detach().numpy().copy())
+    return np.array(points)
+
+
+SPARSE_CASES = [
+    ("sgd", lambda p, lr: torch.optim.SGD(p, lr=lr), ref.gradient_descent(), None),
+    ("sgd-momentum", lambda p, lr: torch.optim.SGD(p, lr=lr, momentum=0.875),
+     ref.momentum_torch(0.875), None),
+    ("sgd-momentum-dampening",
+     lambda p, lr: torch.optim.SGD(p, lr=lr, momentum=0.875, dampening=0.25),
+     ref.momentum_torch(0.875, dampening=0.25), None),
+    ("sgd-nesterov", lambda p, lr: torch.optim.SGD(p, lr=lr, momentum=0.875, nesterov=True),
+     ref.momentum_torch(0.875, nesterov=True), None),
+    ("adagrad", lambda p, lr: torch.optim.Adagrad(p, lr=lr, eps=EPS),
+     ref.adagrad_torch(EPS), "all"),
+]
+
+
+@pytest.mark.parametrize("stream", ["repeated", "unique"])
+@pytest.mark.parametrize("case", SPARSE_CASES, ids=[c[0] for c in SPARSE_CASES])
+def test_torch_sparse_gradients_are_the_summed_rule(case, stream):
+    """torch's optimizers that take sparse gradients sum the repeated ids
+    (coalesce) and compute the dense rule (Adagrad: on the touched rows, which
+    leaves the others as the dense rule does): the torch convention's meaning
+    of an IndexedSlices gradient (tfcourse.conventions.SPARSE_GRADIENTS)."""
+    from tests.test_optimizers_sparse import SLICES, STEPS, TABLE
+
+    label, make, step, rows = case
+    lrs = learning_rates(0.05)[:STEPS]
+    want = ref.sparse_trajectory(step, TABLE, SLICES[stream], lrs, rows=rows)
+    got = _torch_sparse_trajectory(make, SLICES[stream], lrs, TABLE)
+    assert_same_trajectory(got, want, rtol=1e-10, atol=1e-12, label=f"{label} {stream}")
+
+
+@pytest.mark.parametrize("torch_class", ["Adam", "AdamW", "RMSprop", "Adadelta", "NAdam"])
+def test_torch_refuses_sparse_gradients_elsewhere(torch_class):
+    """So the torch convention's summed rule is what these compute on the dense
+    gradient of nn.Embedding(sparse=False) (the dense parity tests above)."""
+    param = torch.nn.Parameter(torch.zeros(4, 2, dtype=torch.float64))
+    opt = getattr(torch.optim, torch_class)([param], lr=0.1)
+    param.grad = torch.sparse_coo_tensor(torch.tensor([[0, 0, 2]]), torch.ones(3, 2), (4, 2),
+                                         check_invariants=True)
+    with pytest.raises(RuntimeError, match="(?i)sparse"):
+        opt.step()
