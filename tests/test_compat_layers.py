@@ -237,3 +237,47 @@ def test_conv2d_max_pooling2d_flatten_against_numpy(v1):
 def test_conv2d_rejects_unknown_padding(v1):
     with pytest.raises(ValueError, match=r"`padding` must be one of \['valid', 'same'\]\. Received: padding='full'"):
         v1.layers.conv2d(v1.zeros((1, 4, 4, 1)), 2, 3, padding="full")
+
+
+# -- what each call records for the porter --------------------------------------------------
+
+
+def _same(first, second):
+    """Element-wise identity of two sequences of tensors (== on graph tensors is not a bool)."""
+    return len(first) == len(second) and all(a is b for a, b in zip(first, second))
+
+
+def test_each_tf_layers_function_records_one_layer_call(v1):
+    from tfcourse.compat.layer_calls import layer_calls
+
+    images = v1.placeholder(v1.float32, [None, 6, 6, 2])
+    training = v1.placeholder(v1.bool)
+    conv = v1.layers.conv2d(images, 3, 3, padding="same", activation=v1.nn.relu)
+    pooled = v1.layers.max_pooling2d(conv, 2, 2)
+    averaged = v1.layers.average_pooling2d(pooled, 3, 1, padding="same")
+    normalized = v1.layers.batch_normalization(averaged, training=training, momentum=0.9)
+    flat = v1.layers.flatten(normalized)
+    dense = v1.layers.dense(flat, 4, activation=lambda t: v1.nn.relu(t) * 2, use_bias=False)
+    dropped = v1.layers.dropout(dense, rate=0.3, training=training)
+    calls = layer_calls(v1.get_default_graph())
+    assert [c.kind for c in calls] == [
+        "tf.layers.conv2d", "tf.layers.max_pooling2d", "tf.layers.average_pooling2d",
+        "tf.layers.batch_normalization", "tf.layers.flatten", "tf.layers.dense", "tf.layers.dropout"]
+    chain = [images, conv, pooled, averaged, normalized, flat, dense, dropped]
+    for call, source, result in zip(calls, chain, chain[1:]):
+        assert _same(call.inputs, (source,)) and _same(call.outputs, (result,)), call.kind
+        assert call.location.rsplit(":", 1)[0].endswith("test_compat_layers.py"), call.location
+    conv_call, max_call, avg_call, bn_call, flat_call, dense_call, dropout_call = calls
+    assert conv_call.variables == {"kernel": _var(v1, "conv2d/kernel"), "bias": _var(v1, "conv2d/bias")}
+    assert conv_call.config["filters"] == 3 and conv_call.config["kernel_size"] == (3, 3)
+    assert conv_call.config["padding"] == "same" and conv_call.config["activation"] == "relu"
+    assert conv_call.training is None
+    assert max_call.config["pool_size"] == (2, 2) and avg_call.config["padding"] == "same"
+    assert bn_call.variables == {name: _var(v1, f"batch_normalization/{name}") for name in (
+        "gamma", "beta", "moving_mean", "moving_variance")}
+    assert bn_call.training is training and bn_call.config["momentum"] == 0.9
+    assert bn_call.config["axis"] == 3 and bn_call.config["unbiased_variance_update"] is True
+    assert flat_call.variables == {} and flat_call.config == {"data_format": "channels_last"}
+    assert dense_call.variables == {"kernel": _var(v1, "dense/kernel")}
+    assert dense_call.config["activation"] == "custom" and dense_call.config["use_bias"] is False
+    assert dropout_call.config["rate"] == 0.3 and dropout_call.training is training

@@ -24,6 +24,9 @@ if the program runs them, usually with
 var_B' is var_B for inputs of rank 2 or 3; for 4-D inputs TF1 used the fused
 kernel, whose update uses the unbiased m/(m-1) var_B (m: values per channel),
 and so does this function. momentum 0.99, epsilon 1e-3.
+
+Each call records one :class:`~tfcourse.compat.layer_calls.LayerCall` (its
+inputs, output, variables and settings) for the porter.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfcourse._validation import check_choice, check_int, check_range, reject_inapplicable
+from tfcourse.compat.layer_calls import activation_name, record_layer_call
 from tfcourse.compat.removed import layers_error
 
 tf1 = tf.compat.v1
@@ -40,7 +44,7 @@ PADDINGS = ("valid", "same")
 DATA_FORMATS = ("channels_last", "channels_first")
 
 
-def _pair(name, value):
+def pair(name, value):
     if isinstance(value, (list, tuple)):
         if len(value) != 2:
             raise ValueError(f"`{name}` must be an int or a pair of ints. Received: {name}={value!r}")
@@ -49,7 +53,7 @@ def _pair(name, value):
     return value, value
 
 
-def _static_training(training):
+def static_training(training):
     """True/False when known when the graph is built, None for a tensor."""
     if isinstance(training, (bool, np.bool_)):
         return bool(training)
@@ -59,8 +63,8 @@ def _static_training(training):
     return None if value is None else bool(value)
 
 
-def _smart_cond(training, true_fn, false_fn):
-    value = _static_training(training)
+def smart_cond(training, true_fn, false_fn):
+    value = static_training(training)
     if value is None:
         return tf1.cond(tf.cast(training, tf.bool), true_fn, false_fn)
     return true_fn() if value else false_fn()
@@ -117,6 +121,12 @@ def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None
         if activation is not None:
             outputs = activation(outputs)
         _add_activity_regularizer(activity_regularizer, outputs)
+        scope = tf1.get_variable_scope().name
+    variables = {"kernel": kernel, **({"bias": bias} if use_bias else {})}
+    record_layer_call("tf.layers.dense", inputs, outputs, variables, {
+        "units": units, "activation": activation_name(activation), "use_bias": bool(use_bias),
+        "kernel_regularizer": kernel_regularizer is not None, "trainable": trainable,
+        "scope": scope})
     return outputs
 
 
@@ -130,13 +140,25 @@ def dropout(inputs, rate=0.5, noise_shape=None, seed=None, training=False, name=
     rate = check_range("rate", rate, 0.0, 1.0, high_open=True)
     with tf1.name_scope(name, "dropout", [inputs]):
         inputs = tf1.convert_to_tensor(inputs)
-        if rate == 0.0:
-            return tf1.identity(inputs)
-        return _smart_cond(
-            training,
-            lambda: tf1.nn.dropout(inputs, rate=rate, noise_shape=noise_shape, seed=seed),
-            lambda: tf1.identity(inputs),
-        )
+        outputs = switched_dropout(inputs, rate, training, noise_shape, seed)
+    record_layer_call("tf.layers.dropout", inputs, outputs, {},
+                      {"rate": rate, "noise_shape": noise_shape, "seed": seed}, training)
+    return outputs
+
+
+def switched_dropout(inputs, rate, training, noise_shape=None, seed=None):
+    """``tf.nn.dropout(inputs, rate)`` when ``training`` is true, else ``inputs``.
+
+    ``rate`` is a Python float or a tensor; ``training`` a Python bool or a
+    boolean tensor (then a ``tf.cond`` chooses).
+    """
+    if isinstance(rate, float) and rate == 0.0:
+        return tf1.identity(inputs)
+    return smart_cond(
+        training,
+        lambda: tf1.nn.dropout(inputs, rate=rate, noise_shape=noise_shape, seed=seed),
+        lambda: tf1.identity(inputs),
+    )
 
 
 def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
@@ -204,7 +226,7 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
             "moving_variance", params_shape, dtype=dtype, initializer=moving_variance_initializer,
             trainable=False, collections=statistics,
         )
-        if _static_training(training) is False:
+        if static_training(training) is False:
             mean, variance = moving_mean, moving_variance
         else:
             batch_mean, batch_variance = tf1.nn.moments(inputs, reduction_axes)
@@ -212,14 +234,14 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
             if unbiased_update:
                 count = tf.cast(tf.size(inputs) // tf.size(batch_mean), dtype)
                 update_variance = batch_variance * count / tf.maximum(count - 1.0, 1.0)
-            mean, variance = _smart_cond(
+            mean, variance = smart_cond(
                 training,
                 lambda: (batch_mean, batch_variance),
                 lambda: (tf1.identity(moving_mean), tf1.identity(moving_variance)),
             )
             decay = tf.constant(1.0 - momentum, dtype)
             for variable, value in ((moving_mean, batch_mean), (moving_variance, update_variance)):
-                update = _smart_cond(
+                update = smart_cond(
                     training,
                     lambda variable=variable, value=value: tf1.assign_sub(
                         variable, (variable - value) * decay),
@@ -229,6 +251,16 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
         outputs = tf1.nn.batch_normalization(
             inputs, broadcast(mean), broadcast(variance), broadcast(beta), broadcast(gamma), epsilon
         )
+        scope = tf1.get_variable_scope().name
+    variables = {"moving_mean": moving_mean, "moving_variance": moving_variance}
+    if gamma is not None:
+        variables["gamma"] = gamma
+    if beta is not None:
+        variables["beta"] = beta
+    record_layer_call("tf.layers.batch_normalization", inputs, outputs, variables, {
+        "axis": axes if len(axes) > 1 else axes[0], "momentum": momentum, "epsilon": epsilon,
+        "center": bool(center), "scale": bool(scale), "unbiased_variance_update": unbiased_update,
+        "trainable": trainable, "scope": scope}, training)
     return outputs
 
 
@@ -239,9 +271,9 @@ def conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
            kernel_constraint=None, bias_constraint=None, trainable=True, name=None, reuse=None):
     """TF1's ``tf.layers.conv2d``: a 2-D convolution, kernel (kh, kw, in, filters)."""
     filters = check_int("filters", filters, 1)
-    kernel_size = _pair("kernel_size", kernel_size)
-    strides = _pair("strides", strides)
-    dilation_rate = _pair("dilation_rate", dilation_rate)
+    kernel_size = pair("kernel_size", kernel_size)
+    strides = pair("strides", strides)
+    dilation_rate = pair("dilation_rate", dilation_rate)
     padding = check_choice("padding", str(padding).lower(), PADDINGS)
     data_format = check_choice("data_format", data_format, DATA_FORMATS)
     inputs = tf1.convert_to_tensor(inputs)
@@ -260,10 +292,7 @@ def conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
             initializer=kernel_initializer or tf1.glorot_uniform_initializer(),
             regularizer=kernel_regularizer, constraint=kernel_constraint, trainable=trainable,
         )
-        stride_list = [1, *strides, 1] if tf_format == "NHWC" else [1, 1, *strides]
-        dilations = [1, *dilation_rate, 1] if tf_format == "NHWC" else [1, 1, *dilation_rate]
-        outputs = tf1.nn.conv2d(inputs, kernel, strides=stride_list, padding=padding.upper(),
-                                data_format=tf_format, dilations=dilations)
+        outputs = convolve(inputs, kernel, strides, padding, tf_format, dilation_rate)
         if use_bias:
             bias = tf1.get_variable(
                 "bias", [filters], dtype=dtype, initializer=bias_initializer,
@@ -273,34 +302,59 @@ def conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
         if activation is not None:
             outputs = activation(outputs)
         _add_activity_regularizer(activity_regularizer, outputs)
+        scope = tf1.get_variable_scope().name
+    variables = {"kernel": kernel, **({"bias": bias} if use_bias else {})}
+    record_layer_call("tf.layers.conv2d", inputs, outputs, variables, {
+        "filters": filters, "kernel_size": kernel_size, "strides": strides, "padding": padding,
+        "data_format": data_format, "dilation_rate": dilation_rate,
+        "activation": activation_name(activation), "use_bias": bool(use_bias),
+        "kernel_regularizer": kernel_regularizer is not None, "trainable": trainable,
+        "scope": scope})
     return outputs
 
 
-def _pool2d(op, default_name, inputs, pool_size, strides, padding, data_format, name):
-    pool_size = _pair("pool_size", pool_size)
-    strides = _pair("strides", strides)
+def convolve(inputs, kernel, strides, padding, tf_format, dilation_rate=(1, 1)):
+    """``tf.nn.conv2d`` with TF1 layers' arguments: (sh, sw) strides, 'valid'/'same'."""
+    stride_list = [1, *strides, 1] if tf_format == "NHWC" else [1, 1, *strides]
+    dilations = [1, *dilation_rate, 1] if tf_format == "NHWC" else [1, 1, *dilation_rate]
+    return tf1.nn.conv2d(inputs, kernel, strides=stride_list, padding=padding.upper(),
+                         data_format=tf_format, dilations=dilations)
+
+
+def pool2d(kind, inputs, pool_size, strides, padding, data_format, name, default_name):
+    """Max or average pooling with TF1 layers' arguments; returns (outputs, plain settings)."""
+    pool_size = pair("pool_size", pool_size)
+    strides = pair("strides", strides)
     padding = check_choice("padding", str(padding).lower(), PADDINGS)
     data_format = check_choice("data_format", data_format, DATA_FORMATS)
     tf_format = "NHWC" if data_format == "channels_last" else "NCHW"
     window = [1, *pool_size, 1] if tf_format == "NHWC" else [1, 1, *pool_size]
     stride_list = [1, *strides, 1] if tf_format == "NHWC" else [1, 1, *strides]
+    op = tf1.nn.max_pool if kind == "max" else tf1.nn.avg_pool
     with tf1.name_scope(name, default_name, [inputs]):
-        return op(inputs, ksize=window, strides=stride_list, padding=padding.upper(),
-                  data_format=tf_format)
+        inputs = tf1.convert_to_tensor(inputs)
+        outputs = op(inputs, ksize=window, strides=stride_list, padding=padding.upper(),
+                     data_format=tf_format)
+    return inputs, outputs, {"pool_size": pool_size, "strides": strides, "padding": padding,
+                             "data_format": data_format}
 
 
 def max_pooling2d(inputs, pool_size, strides, padding="valid", data_format="channels_last",
                   name=None):
     """TF1's ``tf.layers.max_pooling2d``."""
-    return _pool2d(tf1.nn.max_pool, "max_pooling2d", inputs, pool_size, strides, padding,
-                   data_format, name)
+    inputs, outputs, config = pool2d("max", inputs, pool_size, strides, padding, data_format, name,
+                                     "max_pooling2d")
+    record_layer_call("tf.layers.max_pooling2d", inputs, outputs, {}, config)
+    return outputs
 
 
 def average_pooling2d(inputs, pool_size, strides, padding="valid", data_format="channels_last",
                       name=None):
     """TF1's ``tf.layers.average_pooling2d``."""
-    return _pool2d(tf1.nn.avg_pool, "average_pooling2d", inputs, pool_size, strides, padding,
-                   data_format, name)
+    inputs, outputs, config = pool2d("average", inputs, pool_size, strides, padding, data_format,
+                                     name, "average_pooling2d")
+    record_layer_call("tf.layers.average_pooling2d", inputs, outputs, {}, config)
+    return outputs
 
 
 def flatten(inputs, name=None, data_format="channels_last"):
@@ -308,13 +362,20 @@ def flatten(inputs, name=None, data_format="channels_last"):
     data_format = check_choice("data_format", data_format, DATA_FORMATS)
     with tf1.name_scope(name, "flatten", [inputs]):
         inputs = tf1.convert_to_tensor(inputs)
-        rank = inputs.shape.rank
-        if data_format == "channels_first" and rank is not None and rank > 2:
-            inputs = tf1.transpose(inputs, [0, *range(2, rank), 1])
-        tail = inputs.shape[1:]
-        if tail.is_fully_defined():
-            return tf1.reshape(inputs, [-1, int(np.prod(tail.as_list(), dtype=np.int64))])
-        return tf1.reshape(inputs, tf.stack([tf.shape(inputs)[0], -1]))
+        outputs = flatten_tensor(inputs, data_format)
+    record_layer_call("tf.layers.flatten", inputs, outputs, {}, {"data_format": data_format})
+    return outputs
+
+
+def flatten_tensor(inputs, data_format="channels_last"):
+    """(N, ...) -> (N, prod(...)); channels-first inputs are moved to channels-last first."""
+    rank = inputs.shape.rank
+    if data_format == "channels_first" and rank is not None and rank > 2:
+        inputs = tf1.transpose(inputs, [0, *range(2, rank), 1])
+    tail = inputs.shape[1:]
+    if tail.is_fully_defined():
+        return tf1.reshape(inputs, [-1, int(np.prod(tail.as_list(), dtype=np.int64))])
+    return tf1.reshape(inputs, tf.stack([tf.shape(inputs)[0], -1]))
 
 
 PROVIDED = ("dense", "dropout", "batch_normalization", "conv2d", "max_pooling2d",

@@ -8,9 +8,16 @@ from __future__ import annotations
 from typing import Any
 
 from tfcourse.compat.contrib import (  # noqa: F401
+    avg_pool2d,
+    batch_norm,
+    conv2d,
+    convolution2d,
+    dropout,
     flatten,
     fully_connected,
     l2_regularizer,
+    linear,
+    max_pool2d,
     variance_scaling_initializer,
     xavier_initializer,
     xavier_initializer_conv2d,
