@@ -23,7 +23,9 @@ def add_parser(subparsers) -> None:
     )
     parser.add_argument("figure", choices=FIGURES, metavar="FIGURE",
                         help="one of: " + ", ".join(FIGURES))
-    parser.add_argument("--out", default="plots", help="folder for the PNG (default: plots)")
+    parser.add_argument("--out", default="plots",
+                        help="folder for the PNG, or the PNG's path when it ends in .png "
+                             "(default: plots)")
     parser.add_argument("--logdir", default=None,
                         help="also write the image into LOGDIR/plots for TensorBoard")
     parser.add_argument("--dpi", type=int, default=100, help="resolution (default: 100)")
@@ -60,6 +62,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _png_path(out: str, name: str) -> str:
+    """``--out``: a path ending in ``.png`` is the file itself, anything else a folder."""
+    return out if out.lower().endswith(".png") else os.path.join(out, name)
+
+
 def _draw(args, viz) -> tuple[str, list[str]]:
     out = args.out
     if args.figure == "optimizers":
@@ -69,7 +76,7 @@ def _draw(args, viz) -> tuple[str, list[str]]:
         paths = viz.optimizer_paths(surface, names, convention=args.convention,
                                     steps=args.steps, learning_rates=args.learning_rate)
         path = viz.plot_optimizer_paths(
-            surface, paths, os.path.join(out, f"optimizers_{surface.name}.png"), dpi=args.dpi)
+            surface, paths, _png_path(out, f"optimizers_{surface.name}.png"), dpi=args.dpi)
         lines = [f"{p.label}: {len(p.positions) - 1} steps, ends at "
                  f"({p.final[0]:.4g}, {p.final[1]:.4g}), f = {p.losses[-1]:.4g}"
                  for p in paths.values()]
@@ -79,20 +86,20 @@ def _draw(args, viz) -> tuple[str, list[str]]:
         import numpy as np
 
         x = np.linspace(-6.0, 6.0, 601)
-        path = viz.plot_activation_curves(curves, x, os.path.join(out, "activations.png"),
+        path = viz.plot_activation_curves(curves, x, _png_path(out, "activations.png"),
                                           dpi=args.dpi)
         return path, [f"{n}: max f'(x) = {dy.max():.3g}" for n, (_, dy) in curves.items()]
     if args.figure == "init":
         results = viz.initialization_experiment()
-        path = viz.plot_initialization(results, os.path.join(out, "init.png"), dpi=args.dpi)
+        path = viz.plot_initialization(results, _png_path(out, "init.png"), dpi=args.dpi)
         return path, [f"{a} {i}: std layer 1 {s.stds[0]:.3g}, layer {len(s.stds)} {s.stds[-1]:.3g}"
                       for (a, i), s in results.items()]
     if args.figure == "decay":
         curves = viz.decay_curves()
-        path = viz.plot_decay_curves(curves, os.path.join(out, "decay.png"), dpi=args.dpi)
+        path = viz.plot_decay_curves(curves, _png_path(out, "decay.png"), dpi=args.dpi)
         return path, [f"{n}: {r[0]:.4g} -> {r[-1]:.4g}" for n, (_, r, _) in curves.items()]
     values = viz.temperature_series()
     curves = viz.ewa_curves(values)
-    path = viz.plot_ewa(values, curves, os.path.join(out, "ewa.png"), dpi=args.dpi)
+    path = viz.plot_ewa(values, curves, _png_path(out, "ewa.png"), dpi=args.dpi)
     return path, [f"beta={b:g}{' bias-corrected' if c else ''}: v_1 = {v[0]:.3g}"
                   for (b, c), v in curves.items()]
