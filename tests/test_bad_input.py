@@ -276,12 +276,16 @@ CLI_ROWS = [
     ("run --dataset unknown", ["run", "softmax", "--dataset", "cifar"], 2,
      r"error: argument --dataset: invalid choice: 'cifar'"),
     ("run --epochs not an int", ["run", "softmax", "--epochs", "x"], 2,
-     r"error: argument --epochs: invalid int value: 'x'"),
-    ("run --epochs 0", ["run", "softmax", "--epochs", "0", "--dataset", "synthetic"], 1,
-     r"^error: `epochs` must be an integer in \[1, inf\)\. Received: epochs=0$"),
+     r"^error: argument --epochs: `epochs` must be an integer in \[1, inf\)\. "
+     r"Received: epochs='x'$"),
+    # refused while parsing, before TensorFlow starts
+    ("run --epochs 0", ["run", "softmax", "--epochs", "0", "--dataset", "synthetic"], 2,
+     r"^error: argument --epochs: `epochs` must be an integer in \[1, inf\)\. "
+     r"Received: epochs=0$"),
     ("run --max-examples 0", ["run", "softmax", "--max-examples", "0", "--epochs", "1",
-                              "--dataset", "synthetic"], 1,
-     r"^error: `max_examples` must be an integer in \[1, inf\)\. Received: max_examples=0$"),
+                              "--dataset", "synthetic"], 2,
+     r"^error: argument --max-examples: `max_examples` must be an integer in \[1, inf\)\. "
+     r"Received: max_examples=0$"),
     ("compare --seed -1", ["compare", "softmax", "--seed", "-1", "--epochs", "1",
                            "--dataset", "synthetic"], 1,
      r"^error: `seed` must be an integer in \[0, 9223372036854775807\]\. Received: seed=-1$"),

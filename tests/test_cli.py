@@ -43,20 +43,101 @@ def test_no_subcommand_prints_help_and_exits_2(capsys):
     assert "usage: tfcourse" in capsys.readouterr().out
 
 
-def test_version_reports_every_framework(capsys):
-    assert main(["version", "--format", "json"]) == 0
-    info = json.loads(capsys.readouterr().out)
+def test_version_reads_package_metadata_without_tensorflow():
+    result = run_python(
+        "import json, sys\n"
+        "from tfcourse.cli.main import main\n"
+        "main(['version', '--format', 'json'])\n"
+        "print('LOADED', sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))"
+    )
+    assert result.returncode == 0, result.stderr
+    text, loaded = result.stdout.rsplit("LOADED", 1)
+    assert loaded.split() == ["[]"]
+    info = json.loads(text)
+    assert info["gpus"] is None  # not looked for without --gpus
+    assert result.stderr == ""  # no starting line: nothing starts
     import keras
+    import keras_tuner
+    import tensorboard
     import tensorflow as tf
 
     import tfcourse
 
     assert info["tfcourse"] == tfcourse.__version__
-    assert info["tensorflow"] == tf.__version__ and info["keras"] == keras.__version__
-    assert info["keras_tuner"] and isinstance(info["gpus"], list)
+    assert (info["tensorflow"], info["keras"], info["keras_tuner"], info["tensorboard"]) == (
+        tf.__version__, keras.__version__, keras_tuner.__version__, tensorboard.__version__)
+    assert info["keras_backend"] == keras.backend.backend()
+
+
+def test_version_gpus_starts_tensorflow_and_lists_them(capsys):
+    assert main(["version", "--gpus"]) == 0
+    captured = capsys.readouterr()
+    import tensorflow as tf
+
+    gpus = [device.name for device in tf.config.list_physical_devices("GPU")]
+    expected = ", ".join(gpus) or "none visible (running on CPU)"
+    assert f"gpu           {expected}" in captured.out.splitlines()
+    assert captured.err == "Looking for GPUs (starting TensorFlow...)\n"
     assert main(["version"]) == 0
-    text = capsys.readouterr().out
-    assert "keras_tuner" in text and "gpu" in text
+    assert "gpu           not checked (--gpus starts TensorFlow to list them)" in \
+        capsys.readouterr().out
+
+
+def test_starting_line_comes_before_tensorflow_is_imported(monkeypatch, capsys):
+    from tfcourse import _runtime
+    from tfcourse.cli import main as cli_main
+
+    seen = []
+
+    def import_tensorflow():
+        seen.append(capsys.readouterr().err)  # what was printed before TensorFlow started
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(_runtime, "import_tensorflow", import_tensorflow)
+    assert cli_main.main(["compare", "xavier", "--dataset", "fashion_mnist", "--epochs", "1"]) == 1
+    assert seen == ["Comparing mnist_nn_xavier on fashion_mnist, 1 epoch: legacy, port, keras "
+                    "(starting TensorFlow...)\n"]
+    assert capsys.readouterr().err == "error: stop here\n"
+    assert cli_main.main(["run", "softmax", "--epochs", "1", "--quiet"]) == 1
+    assert seen[1] == ""  # --quiet: no line
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["run", "softmax", "--epochs", "0"],
+     "error: argument --epochs: `epochs` must be an integer in [1, inf). Received: epochs=0"),
+    (["compare", "softmax", "--epochs", "two"],
+     "error: argument --epochs: `epochs` must be an integer in [1, inf). Received: "
+     "epochs='two'"),
+    (["legacy", "run", "x.py", "--max-steps", "0"],
+     "error: argument --max-steps: `max_steps` must be an integer in [1, inf). Received: "
+     "max_steps=0"),
+])
+def test_bad_counts_are_refused_while_parsing(capsys, argv, expected):
+    assert main(argv) == 2
+    assert expected in capsys.readouterr().err.splitlines()
+    # refused by argparse, so before any TensorFlow: the subprocess check is in
+    # test_epochs_zero_is_refused_without_tensorflow
+
+
+def test_epochs_zero_is_refused_without_tensorflow():
+    result = run_python(
+        "import sys\n"
+        "from tfcourse.cli.main import main\n"
+        "code = main(['run', 'softmax', '--epochs', '0'])\n"
+        "print(code, sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))"
+    )
+    assert result.stdout.split() == ["2", "[]"], result.stderr
+
+
+def test_misspelled_subcommand_and_lab_get_a_suggestion(capsys):
+    assert main(["compar", "xavier"]) == 2
+    err = capsys.readouterr().err
+    assert "invalid choice: 'compar'" in err and err.rstrip().endswith("; did you mean 'compare'?")
+    assert main(["run", "mnist_nn_xavir", "--quiet"]) == 1
+    assert capsys.readouterr().err.rstrip().endswith("Received: lab='mnist_nn_xavir'. Did you "
+                                                     "mean 'mnist_nn_xavier'?")
+    assert main(["data", "info", "fashion-mnist"]) == 2
+    assert "did you mean 'fashion_mnist'?" in capsys.readouterr().err
 
 
 def test_data_info_fashion_mnist(capsys, fashion_mnist_dir):

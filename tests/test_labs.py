@@ -163,7 +163,10 @@ def test_compare_cli_table_json_plot_and_logs(tmp_path, capsys):
                          "--json", str(report)])
     out = capsys.readouterr().out
     assert code == 0, out
-    assert re.search(r"^epoch +cost legacy +cost port +cost keras +max\|dloss\| port", out, re.M)
+    assert re.search(r"^ +cost +max \|dloss\| +test accuracy +s/epoch$", out, re.M)
+    assert re.search(r"^epoch +legacy +port +keras +legacy +port +keras +legacy +port +keras$",
+                     out, re.M)
+    assert max(len(line) for line in out.splitlines() if not line.startswith("wrote ")) <= 100
     assert "PASS  port vs legacy, loss of the first 10 steps" in out
     data = json.loads(report.read_text())
     assert data["epochs"] == 2 and data["steps_per_epoch"] == 5 and data["passed"] is True

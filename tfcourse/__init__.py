@@ -45,3 +45,9 @@ __all__ = ["__version__", *_SUBMODULES, *_FUNCTIONS]
 
 
 __getattr__, __dir__ = lazy_attributes(__name__, _FUNCTIONS, _SUBMODULES)
+
+# keras.saving.load_model finds tfcourse's classes after `import tfcourse` (no Keras import here)
+from tfcourse.saving import install_registry_fallback  # noqa: E402
+
+install_registry_fallback()
+del install_registry_fallback

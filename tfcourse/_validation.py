@@ -135,8 +135,12 @@ def check_int(
     return number
 
 
-def check_choice(name: str, value: Any, choices: Iterable[str]) -> str:
-    """Return ``value`` if it is one of ``choices``, else list them."""
+def check_choice(name: str, value: Any, choices: Iterable[str], suggest: bool = False) -> str:
+    """Return ``value`` if it is one of ``choices``, else list them.
+
+    ``suggest`` adds the closest choice to the message when one is close
+    (a misspelled name: "Did you mean 'mnist_nn_xavier'?").
+    """
     choices = list(choices)
     if not isinstance(value, str):
         raise TypeError(
@@ -144,7 +148,14 @@ def check_choice(name: str, value: Any, choices: Iterable[str]) -> str:
             f"of type {type(value).__name__}"
         )
     if value not in choices:
-        raise ValueError(f"`{name}` must be one of {choices}. Received: {name}={value!r}")
+        hint = None
+        if suggest:
+            import difflib  # noqa: PLC0415
+
+            close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
+            hint = f"Did you mean {close[0]!r}?" if close else None
+        raise ValueError(
+            _with_hint(f"`{name}` must be one of {choices}. Received: {name}={value!r}", hint))
     return value
 
 

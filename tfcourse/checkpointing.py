@@ -27,6 +27,7 @@ import json
 import os
 import random
 import zipfile
+from typing import Sequence
 
 import keras
 import numpy as np
@@ -176,13 +177,16 @@ def check_settings(path: str | os.PathLike, stored: dict, expected: dict | None,
 
 
 def restore_checkpoint(model: keras.Model, directory: str | os.PathLike,
-                       expected: dict | None = None) -> dict | None:
+                       expected: dict | None = None, grow: Sequence[str] = ()) -> dict | None:
     """Load the latest checkpoint of ``directory`` into ``model``; return its pointer.
 
     ``model`` must be built and compiled like the one that was saved. Returns
     None (and changes nothing) when the folder holds no checkpoint. Raises
     :class:`CheckpointError` naming the file when it is corrupt, holds
     another model, or its ``metadata`` differs from ``expected`` on a shared key.
+    ``grow`` names 1-D model variables (by path) that may be longer in
+    ``model`` than in the file, such as a per-step buffer of a run continued
+    for more epochs: the saved values fill the front, zeros the rest.
     """
     directory = os.fspath(directory)
     pointer = _read_pointer(directory)
@@ -199,6 +203,11 @@ def restore_checkpoint(model: keras.Model, directory: str | os.PathLike,
             "checkpoint", path, f"it holds {len(saved)} model and optimizer variables and "
             f"this model has {len(targets)}; it was written for another model or optimizer"))
     for key, variable in targets:
+        saved_value = arrays.get(key)
+        if (saved_value is not None and variable.path in grow and saved_value.ndim == 1
+                and len(variable.shape) == 1 and saved_value.shape[0] < variable.shape[0]):
+            arrays[key] = np.concatenate([saved_value, np.zeros(
+                variable.shape[0] - saved_value.shape[0], saved_value.dtype)])
         if key not in arrays or tuple(arrays[key].shape) != tuple(variable.shape):
             raise CheckpointError(file_problem(
                 "checkpoint", path, f"variable {variable.path} has shape "

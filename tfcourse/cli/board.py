@@ -32,6 +32,10 @@ def add_parser(subparsers) -> None:
     parser.set_defaults(run=run)
 
 
+def starting(args: argparse.Namespace) -> str:
+    return f"Starting TensorBoard over {args.logdir}"
+
+
 def run(args: argparse.Namespace) -> int:
     from tfcourse._runtime import import_tensorflow
 

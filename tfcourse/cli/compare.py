@@ -18,6 +18,7 @@ import json
 import os
 import sys
 
+from tfcourse.cli._arguments import data_dir_environment, max_examples
 from tfcourse.cli.run import add_lab_arguments
 
 
@@ -46,7 +47,6 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="stdout: the table (text) or the JSON")
     parser.add_argument("--no-plot", action="store_true", help="do not write losses.png")
-    parser.add_argument("--progress", action="store_true", help="show progress bars")
     parser.add_argument("--overwrite", action="store_true",
                         help="discard the tiers an earlier, interrupted run of this comparison "
                              "saved in <output-dir>/resume and start afresh (without it, the "
@@ -56,6 +56,18 @@ def add_parser(subparsers) -> None:
                         help="print the legacy program and the Keras version side by side, "
                              "and exit")
     parser.set_defaults(run=run)
+
+
+def starting(args: argparse.Namespace) -> str:
+    from tfcourse.labs import get
+    from tfcourse.labs.runs import plural
+
+    lab = get(args.lab)
+    if args.show_code:
+        return f"Writing the Keras version of {lab.name}"
+    epochs = lab.epochs if args.epochs is None else args.epochs
+    tiers = ", ".join(["legacy", *[t.strip() for t in args.tiers.split(",") if t.strip()]])
+    return f"Comparing {lab.name} on {args.dataset}, {plural(epochs, 'epoch')}: {tiers}"
 
 
 def side_by_side(left: str, right: str, width: int = 78, titles=("legacy (TF1)", "Keras")) -> str:
@@ -97,9 +109,6 @@ def run(args: argparse.Namespace) -> int:
         print(side_by_side(_without_docstring(original_source(lab.program)),
                            keras_source(lab, args.dataset, args.epochs)))
         return 0
-    from tfcourse._runtime import import_tensorflow
-
-    import_tensorflow()
     import shutil
 
     from tfcourse.labs.comparison import compare, save_json, saved_progress
@@ -112,10 +121,12 @@ def run(args: argparse.Namespace) -> int:
     if done:
         print(f"Resuming from {resume_dir}: {', '.join(done)} (--overwrite starts afresh)",
               file=sys.stderr)
-    comparison = compare(lab, dataset=args.dataset, epochs=args.epochs,
-                         max_examples=args.max_examples, seed=args.seed, tiers=tiers,
-                         repeats=args.repeats, logdir=args.logdir, progress=args.progress,
-                         keras_dense=args.keras_dense, resume_dir=resume_dir)
+    with data_dir_environment(args.data_dir):
+        comparison = compare(lab, dataset=args.dataset, epochs=args.epochs,
+                             max_examples=max_examples(args.max_examples), seed=args.seed,
+                             tiers=tiers,
+                             repeats=args.repeats, logdir=args.logdir, progress=not args.quiet,
+                             keras_dense=args.keras_dense, resume_dir=resume_dir)
     written = [save_json(comparison, os.path.join(output_dir, "compare.json"))]
     if args.json:
         written.append(save_json(comparison, args.json))

@@ -32,6 +32,11 @@ def add_parser(subparsers) -> None:
     info.set_defaults(run=run_info)
 
 
+def starting(args: argparse.Namespace) -> None:
+    """Reading the files needs no TensorFlow (Keras' download, the last resort, imports it)."""
+    return None
+
+
 def run_info(args: argparse.Namespace) -> int:
     from tfcourse import data
 

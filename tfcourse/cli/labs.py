@@ -16,6 +16,10 @@ def add_parser(subparsers) -> None:
     parser.set_defaults(run=run)
 
 
+def starting(args: argparse.Namespace) -> None:
+    return None  # the registry is plain Python
+
+
 def run(args: argparse.Namespace) -> int:
     from tfcourse.labs import LABS
 

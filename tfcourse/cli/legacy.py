@@ -1,11 +1,13 @@
 """``tfcourse legacy``: run the course's TF1 programs, unchanged, on TensorFlow 2.
 
 * ``tfcourse legacy run SCRIPT.py [--dataset fashion_mnist] [--max-examples N]
-  [--max-steps N] [--seed N] [--init W.npz] [--trace T.npz] [ARGS...]`` runs a
-  TF1 file as written (``import tensorflow as tf``,
-  ``from tensorflow.examples.tutorials.mnist import input_data``,
-  ``tf.contrib.layers...``) through :func:`tfcourse.compat.run_script`;
-  the exit status is the program's.
+  [--max-steps N] [--seed N] [--init W.npz] [--trace T.npz] [--data-dir DIR]
+  [ARGS...] [-- PROGRAM_ARGS...]`` runs a TF1 file as written (``import
+  tensorflow as tf``, ``from tensorflow.examples.tutorials.mnist import
+  input_data``, ``tf.contrib.layers...``) through
+  :func:`tfcourse.compat.run_script`; the exit status is the program's.
+  tfcourse's options may come before or after the script; other arguments
+  after it, and everything after ``--``, are the program's.
 * ``tfcourse legacy list`` lists the programs of ``legacy_tf1/`` with their
   seed and the course's reported result.
 * ``tfcourse legacy show NAME`` prints a program as the course wrote it
@@ -31,7 +33,9 @@ def add_parser(subparsers) -> None:
         "run", help="run a TF1 program as written",
         description="Run a TF1 program as written: its `import tensorflow as tf` and "
                     "tensorflow.examples / tf.contrib imports resolve to tfcourse.compat.v1 "
-                    "in this process only, in a graph of its own.",
+                    "in this process only, in a graph of its own. tfcourse's options may come "
+                    "before or after SCRIPT; the program's own arguments go after it (after "
+                    "`--` when they look like tfcourse's options).",
     )
     add_arguments(run_parser)
     run_parser.set_defaults(run=run)
@@ -47,6 +51,13 @@ def add_parser(subparsers) -> None:
     )
     show_parser.add_argument("name", metavar="NAME", help="a program name from `tfcourse legacy list`")
     show_parser.set_defaults(run=run_show)
+
+
+def starting(args: argparse.Namespace) -> str | None:
+    if args.legacy_command != "run":
+        return None
+    dataset = f" on {args.dataset}" if args.dataset else ""
+    return f"Running {args.script}{dataset} through tfcourse.compat.v1"
 
 
 def run(args: argparse.Namespace) -> int:

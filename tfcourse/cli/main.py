@@ -2,13 +2,25 @@
 
 ``main(argv) -> int``: 0 on success, 1 on a runtime failure (one ``error:``
 line on stderr; ``--debug`` adds the traceback), 2 on a usage error.
+
+A command that needs TensorFlow first prints one line on stderr saying what
+it starts (a subcommand module's ``starting(args)`` words it; None: nothing
+to start), then imports TensorFlow, which takes seconds. Without
+``--debug``, the libraries' own log lines stay off the terminal: TensorFlow's
+native ``I0000``/``E0000`` lines (``TF_CPP_MIN_LOG_LEVEL=3``) and the
+warnings of the ``tensorflow`` and ``matplotlib`` loggers (at ERROR); with
+``--debug`` they show at the levels the environment sets.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import difflib
 import importlib
+import logging
 import os
+import re
 import sys
 import traceback
 from typing import Sequence
@@ -28,7 +40,18 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str):  # noqa: D401
         self.print_usage(sys.stderr)
-        self.exit(2, f"error: {message}\n")
+        self.exit(2, f"error: {_with_suggestion(message)}\n")
+
+
+def _with_suggestion(message: str) -> str:
+    """argparse's "invalid choice" message, plus the closest choice when one is close."""
+    match = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)$", message)
+    if match is None:
+        return message
+    choices = re.findall(r"'([^']*)'", match.group(2)) or [
+        choice.strip() for choice in match.group(2).split(",")]
+    close = difflib.get_close_matches(match.group(1), choices, n=1, cutoff=0.6)
+    return f"{message}; did you mean '{close[0]}'?" if close else message
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,8 +69,45 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def starting_line(args: argparse.Namespace) -> str | None:
+    """What the command starts, for commands that need TensorFlow (None: no TensorFlow)."""
+    module = sys.modules.get(getattr(args.run, "__module__", ""))
+    describe = getattr(module, "starting", None)
+    if describe is None:
+        return f"tfcourse {args.command}"
+    return describe(args)
+
+
+QUIETED_LOGGERS = ("tensorflow", "matplotlib")
+"""Python loggers whose warnings a normal run does not show (matplotlib's: "building the
+font cache" on a first run)."""
+
+
+@contextlib.contextmanager
+def _library_logs(debug: bool):
+    """The libraries' own log lines off (unless ``debug``) for the command's duration."""
+    if debug:
+        yield
+        return
+    # native lines: the level is read when TensorFlow is first imported (after this point)
+    saved_level = os.environ.get("TF_CPP_MIN_LOG_LEVEL")
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    loggers = [logging.getLogger(name) for name in QUIETED_LOGGERS]
+    previous = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, previous):
+            logger.setLevel(level)
+        if saved_level is None:
+            os.environ.pop("TF_CPP_MIN_LOG_LEVEL", None)
+        else:
+            os.environ["TF_CPP_MIN_LOG_LEVEL"] = saved_level
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -57,7 +117,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.run(args) or 0)
+        with _library_logs(args.debug):
+            what = starting_line(args)
+            if what is not None:
+                if not getattr(args, "quiet", False):
+                    print(f"{what} (starting TensorFlow...)", file=sys.stderr, flush=True)
+                from tfcourse._runtime import import_tensorflow  # noqa: PLC0415
+
+                import_tensorflow()
+            return int(args.run(args) or 0)
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
+
+from tfcourse.cli._arguments import (add_data_dir_argument, data_dir_environment,
+                                     max_examples, positive_int)
 
 DATASETS = ("mnist", "fashion_mnist", "synthetic")
 TIERS = ("legacy", "port", "keras")
@@ -14,9 +18,10 @@ def add_lab_arguments(parser: argparse.ArgumentParser) -> None:
                                                     "(or a short name: softmax, mnist_nn, xavier...)")
     parser.add_argument("--dataset", choices=DATASETS, default="mnist",
                         help="data set (default mnist; offline: fashion_mnist)")
-    parser.add_argument("--epochs", type=int, default=None,
+    parser.add_argument("--epochs", type=positive_int("epochs"), default=None,
                         help="epochs (default: the program's training_epochs, 15)")
-    parser.add_argument("--max-examples", type=int, default=None, metavar="N",
+    parser.add_argument("--max-examples", type=positive_int("max_examples"), default=None,
+                        metavar="N",
                         help="keep at most N examples per split (quick runs)")
     parser.add_argument("--seed", type=int, default=0,
                         help="graph seed of programs without tf.set_random_seed, shuffle and "
@@ -24,6 +29,10 @@ def add_lab_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--logdir", default="logs",
                         help="TensorBoard log root: <logdir>/<lab>/<tier>/{train,validation} "
                              "(default logs)")
+    add_data_dir_argument(parser)
+    parser.add_argument("--quiet", action="store_true",
+                        help="no progress (by default: which tier, epoch, step and time left "
+                             "on stderr; plain epoch lines when stderr is not a terminal)")
 
 
 def add_parser(subparsers) -> None:
@@ -31,21 +40,32 @@ def add_parser(subparsers) -> None:
         "run", help="train one version of a lab (legacy TF1 program, TF2 port, Keras)",
         description="Train one version of a lab: its TF1 program through tfcourse.compat "
                     "(legacy), the TF2 port (port) or the Keras model with model.fit (keras), "
-                    "with a progress bar and TensorBoard logs.",
+                    "with progress and TensorBoard logs. The Keras tier saves the trained "
+                    "model as <logdir>/<lab>/keras/model.keras and checkpoints every epoch: "
+                    "the same command again resumes, and a larger --epochs trains a finished "
+                    "run further.",
     )
     add_lab_arguments(parser)
     parser.add_argument("--tier", choices=TIERS, default="keras",
                         help="which version (default keras)")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--ensemble", type=int, default=1, metavar="N",
                         help="keras tier: train N models (seeds SEED, SEED+1000, ...) and report "
                              "each one's test accuracy and that of their averaged softmax "
                              "outputs (seed 001's model ensemble; no checkpoints or logs)")
     parser.add_argument("--overwrite", action="store_true",
-                        help="keras tier: discard the checkpoint of an earlier run of these "
-                             "settings and train from the start (without it, running the same "
-                             "command again resumes from <logdir>/<lab>/keras/checkpoint)")
+                        help="start afresh: discard the tier's earlier checkpoints, saved model "
+                             "and TensorBoard events (without it, the keras tier resumes from "
+                             "<logdir>/<lab>/keras/checkpoints)")
     parser.set_defaults(run=run)
+
+
+def starting(args: argparse.Namespace) -> str:
+    from tfcourse.labs import get
+    from tfcourse.labs.runs import plural
+
+    lab = get(args.lab)
+    epochs = lab.epochs if args.epochs is None else args.epochs
+    return f"Training {lab.name} [{args.tier}] on {args.dataset}, {plural(epochs, 'epoch')}"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,28 +76,31 @@ def run(args: argparse.Namespace) -> int:
     if args.ensemble != 1:
         return _run_ensemble(args, lab, import_tensorflow)
     import_tensorflow()
+    from tfcourse.labs.runs import keras_checkpoint_dir, plural
     from tfcourse.labs.runs import run as run_tier
 
     checkpoint_dir = None
     if args.tier == "keras":
-        import os
-        import shutil
-
         from tfcourse import checkpointing
 
-        checkpoint_dir = os.path.join(args.logdir, lab.name, "keras", "checkpoint")
-        if args.overwrite and os.path.isdir(checkpoint_dir):
-            shutil.rmtree(checkpoint_dir)
-        pointer = checkpointing.read_checkpoint(checkpoint_dir)
+        checkpoint_dir, moved_from = keras_checkpoint_dir(args.logdir, lab)
+        if moved_from is not None:
+            print(f"Renamed the checkpoint folder {moved_from} to {checkpoint_dir} (TensorBoard "
+                  "reads a folder named `checkpoint` as a checkpoint index)", file=sys.stderr)
+        pointer = None if args.overwrite else checkpointing.read_checkpoint(checkpoint_dir)
         if pointer is not None:
             print(f"Resuming after epoch {pointer['epochs_done']} from {checkpoint_dir} "
-                  "(--overwrite starts afresh)")
-    result = run_tier(lab, args.tier, dataset=args.dataset, epochs=args.epochs,
-                      max_examples=args.max_examples, seed=args.seed, logdir=args.logdir,
-                      verbose=not args.quiet, echo=True, checkpoint_dir=checkpoint_dir)
-    print(f"{lab.name} [{args.tier}] on {args.dataset}: {result.epochs} epochs, "
+                  "(--overwrite starts afresh)", file=sys.stderr)
+    with data_dir_environment(args.data_dir):
+        result = run_tier(lab, args.tier, dataset=args.dataset, epochs=args.epochs,
+                          max_examples=max_examples(args.max_examples), seed=args.seed,
+                          logdir=args.logdir, verbose=not args.quiet, echo=True,
+                          checkpoint_dir=checkpoint_dir, overwrite=args.overwrite)
+    print(f"{lab.name} [{args.tier}] on {args.dataset}: {plural(result.epochs, 'epoch')}, "
           f"final cost {result.epoch_costs[-1]:.6g}, test accuracy {result.final_accuracy:.4f} "
           f"(course, MNIST: {lab.course_result}); logs in {args.logdir}/{lab.name}/{args.tier}")
+    if getattr(result, "model_path", None):
+        print(f"model: {result.model_path} (tfcourse.load_model opens it)")
     return 0
 
 

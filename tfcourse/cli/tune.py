@@ -129,14 +129,24 @@ def _print_result(result, fmt: str) -> None:
         print(json.dumps(result.to_json(), indent=2))
 
 
+def _print_logs(config, stream) -> None:
+    folder = os.path.join(str(config.directory), "tensorboard")
+    print(f"TensorBoard logs (HParams, one run per trial): {folder}; view them with "
+          f"tfcourse board --logdir {folder}", file=stream)
+
+
+def starting(args: argparse.Namespace) -> str:
+    if args.role == "worker":
+        return f"Tuning worker for the chief at {args.oracle}"
+    where = args.dir or DEFAULT_DIR
+    return f"Tuning: KerasTuner search in {where}"
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         _check_usage(args)
     except SystemExit as usage_error:  # parser.error: message printed, exit status 2
         return int(usage_error.code or 2)
-    from tfcourse._runtime import import_tensorflow  # noqa: PLC0415
-
-    import_tensorflow()
     from tfcourse.tuning import distributed, search  # noqa: PLC0415
 
     stream = sys.stderr if args.format == "json" else sys.stdout
@@ -163,6 +173,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.role is None:
         _print_result(search.run_search(config, stream=stream), args.format)
+        _print_logs(config, stream)
         return 0
 
     worker_id = "chief" if args.role == "chief" else (
@@ -174,6 +185,8 @@ def run(args: argparse.Namespace) -> int:
         result = search.run_search(config, role=args.role, chief_options=chief_options,
                                    do_report=not args.skip_report, stream=stream)
     _print_result(result, args.format)
+    if args.role == "chief" and not args.skip_report:
+        _print_logs(config, stream)
     return 0
 
 
@@ -205,6 +218,7 @@ def _run_launcher(args, config, search, distributed, stream) -> int:
     print(f"Distributed search finished in {wall:.1f} s", file=sys.stderr)
     result = search.report(config, stream=stream)
     _print_result(result, args.format)
+    _print_logs(config, stream)
     return 0
 
 

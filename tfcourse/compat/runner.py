@@ -11,7 +11,11 @@
   the process is still eager afterwards and Keras 3 code can run next;
 * the knobs of :mod:`tfcourse.compat.settings` (data set, size, step cap, seed,
   initial weights) apply to the run, and a :class:`~tfcourse.compat.trace.Trace`
-  is recorded when asked.
+  is recorded when asked;
+* with a step cap (``--max-steps N``, ``TFCOURSE_MAX_STEPS``), the program is
+  stopped right after its N-th training step: the rest of its loop and its
+  closing lines do not run, and :class:`ScriptResult` (and the command, on
+  stderr) says so.
 
 ``python -m tfcourse.compat.runner program.py [--dataset fashion_mnist]`` does
 the same in a fresh process.
@@ -32,6 +36,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from tfcourse._runtime import tensorflow_logger_level
+from tfcourse._validation import check_int
 from tfcourse.compat import settings as _settings
 
 # The import lines of legacy_tf1/ and the course's originals they replace.
@@ -64,6 +69,8 @@ class ScriptResult:
             ``avg_cost``, ``hypothesis``...).
         graph: the graph the script built into (the last one, after any
             ``tf.reset_default_graph()``).
+        stopped_after_steps: N when the step cap stopped the program after
+            its N-th training step, else None.
     """
 
     path: Path
@@ -71,6 +78,32 @@ class ScriptResult:
     trace: Any
     namespace: dict
     graph: Any = None
+    stopped_after_steps: int | None = None
+
+
+class StepCapReached(BaseException):
+    """Raised out of the program's ``sess.run`` right after its last allowed training step.
+
+    A ``BaseException``, like ``SystemExit``: a program's ``except Exception``
+    does not swallow it.
+    """
+
+    def __init__(self, steps: int):
+        super().__init__(f"training stopped after {steps} steps (the step cap)")
+        self.steps = steps
+
+
+def _capped_trace(max_steps: int | None):
+    """A :class:`~tfcourse.compat.trace.Trace` that stops the program after ``max_steps`` steps."""
+    from tfcourse.compat.trace import Trace  # noqa: PLC0415
+
+    class CappedTrace(Trace):
+        def record_step(self, train_op, loss):
+            super().record_step(train_op, loss)
+            if max_steps is not None and len(self.losses) >= max_steps:
+                raise StepCapReached(len(self.losses))
+
+    return CappedTrace()
 
 
 def _import_legacy(name: str, fromlist) -> Any:
@@ -175,12 +208,18 @@ def run_script(
         script_builtins["__import__"] = _redirecting_import
     namespace.update({"__file__": str(path), "__builtins__": script_builtins})
 
-    exit_code = 0
+    exit_code, stopped_after = 0, None
     with contextlib.ExitStack() as stack:
         knobs = stack.enter_context(_settings.overrides(
             dataset=dataset, max_examples=max_examples, max_steps=max_steps, seed=seed, init=init,
         ))
-        recorder = stack.enter_context(_trace.recording()) if trace else None
+        cap = knobs.max_steps if knobs.max_steps else None
+        # a step cap needs the steps counted; inside another recording (tfcourse
+        # compare's) that one counts, and the session's no-op cap applies
+        if trace or (cap is not None and _trace.current() is None):
+            recorder = stack.enter_context(_trace.recording(_capped_trace(cap)))
+        else:
+            recorder = None
         if recorder is not None:
             recorder.metadata.update({"script": str(path), "argv": list(argv),
                                       "settings": dataclasses.asdict(knobs)})
@@ -189,6 +228,8 @@ def run_script(
         stack.enter_context(_as_main(path, argv, module))
         try:
             exec(code, namespace)  # noqa: S102  (running the user's program is the point)
+        except StepCapReached as stop:
+            stopped_after = stop.steps
         except SystemExit as exit_:
             exit_code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
             if isinstance(exit_.code, str):
@@ -196,8 +237,8 @@ def run_script(
         finally:
             if save_to is not None and recorder is not None:
                 recorder.save(save_to)
-    return ScriptResult(path=path, exit_code=exit_code, trace=recorder, namespace=namespace,
-                        graph=scope.graph)
+    return ScriptResult(path=path, exit_code=exit_code, trace=recorder if trace else None,
+                        namespace=namespace, graph=scope.graph, stopped_after_steps=stopped_after)
 
 
 def script_location(error: BaseException, path: str | os.PathLike) -> str | None:
@@ -210,32 +251,116 @@ def script_location(error: BaseException, path: str | os.PathLike) -> str | None
     return location
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The flags of ``tfcourse legacy run`` (shared with ``python -m tfcourse.compat.runner``)."""
-    parser.add_argument("script", metavar="SCRIPT", help="a TF1 program (import tensorflow as tf)")
+PROGRAM_ARGUMENTS_HELP = (
+    "tfcourse's options (--dataset, --max-examples, --max-steps, --seed, --init, --trace, "
+    "--data-dir) may come before or after SCRIPT; every other argument after SCRIPT goes to "
+    "the program (its sys.argv[1:]), and everything after `--` goes to it as written: "
+    "`legacy run my_lab.py --dataset fashion_mnist -- --seed 5` gives the program --seed 5.")
+
+
+def _positive_int(name: str):
+    """An argparse ``type``: an integer >= 1, refused while parsing with the usual message."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = text
+        try:
+            return check_int(name, value, low=1)
+        except (TypeError, ValueError) as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    return parse
+
+
+def _add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", choices=_settings.DATASETS, default=None,
                         help="what input_data.read_data_sets loads (default: TFCOURSE_DATASET, "
                              "else the program's folder if it holds the IDX files, else mnist)")
-    parser.add_argument("--max-examples", type=int, default=None, metavar="N",
+    parser.add_argument("--max-examples", type=_positive_int("max_examples"), default=None,
+                        metavar="N",
                         help="keep at most N examples per split (train, validation, test)")
-    parser.add_argument("--max-steps", type=int, default=None, metavar="N",
-                        help="run at most N training steps (later train ops become no-ops)")
+    parser.add_argument("--max-steps", type=_positive_int("max_steps"), default=None, metavar="N",
+                        help="stop the program after N training steps (it says so on stderr)")
     parser.add_argument("--seed", type=int, default=None,
                         help="graph seed set before the program runs (its tf.set_random_seed wins)")
     parser.add_argument("--init", default=None, metavar="NPZ",
                         help="initial weights by variable name, assigned after the initializer")
     parser.add_argument("--trace", default=None, metavar="NPZ",
                         help="write the run's trace (initial weights, batches, losses) here")
-    parser.add_argument("script_args", nargs=argparse.REMAINDER, metavar="...",
-                        help="arguments passed to the program")
+    parser.add_argument("--data-dir", default=None, metavar="DIR",
+                        help="folder holding the dataset's *-idx?-ubyte.gz files or mnist.npz "
+                             "(TFCOURSE_DATA_DIR for this run)")
+
+
+class _OptionsError(Exception):
+    pass
+
+
+class _OptionsParser(argparse.ArgumentParser):
+    def error(self, message: str):  # noqa: D401
+        raise _OptionsError(message)
+
+
+class _AfterScript(argparse.Action):
+    """Everything after SCRIPT: tfcourse's own options, then the program's arguments."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.options = _OptionsParser(add_help=False)
+        _add_options(self.options)
+        self.takes_value = {string for action in self.options._actions
+                            for string in action.option_strings}
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        values = list(values)
+        program: list[str] = []
+        ours: list[str] = []
+        index = 0
+        while index < len(values):
+            token = values[index]
+            if token == "--":
+                program += values[index + 1:]
+                break
+            name = token.split("=", 1)[0]
+            if name in self.takes_value:
+                width = 1 if "=" in token else 2
+                ours += values[index:index + width]
+                index += width
+            else:
+                program.append(token)
+                index += 1
+        try:
+            self.options.parse_args(ours, namespace)
+        except _OptionsError as error:
+            parser.error(str(error))
+        setattr(namespace, self.dest, program)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags of ``tfcourse legacy run`` (shared with ``python -m tfcourse.compat.runner``).
+
+    See :data:`PROGRAM_ARGUMENTS_HELP` for how the arguments after the script split
+    between tfcourse and the program.
+    """
+    parser.add_argument("script", metavar="SCRIPT", help="a TF1 program (import tensorflow as tf)")
+    _add_options(parser)
+    parser.add_argument("script_args", nargs=argparse.REMAINDER, action=_AfterScript,
+                        metavar="[-- PROGRAM_ARGS]", help=PROGRAM_ARGUMENTS_HELP)
 
 
 def run_from_arguments(args: argparse.Namespace) -> int:
-    """Run ``args.script`` as parsed by :func:`add_arguments`; return its exit code."""
+    """Run ``args.script`` as parsed by :func:`add_arguments`; return its exit code.
+
+    A step cap that stopped the program is reported on stderr.
+    """
     script = Path(args.script)
+    saved_data_dir = os.environ.get("TFCOURSE_DATA_DIR")
+    if args.data_dir is not None:
+        os.environ["TFCOURSE_DATA_DIR"] = os.fspath(args.data_dir)
     try:
         result = run_script(
-            script, args.script_args, dataset=args.dataset, max_examples=args.max_examples,
+            script, args.script_args or [], dataset=args.dataset, max_examples=args.max_examples,
             max_steps=args.max_steps, seed=args.seed, init=args.init, trace=args.trace,
         )
     except Exception as error:
@@ -243,6 +368,18 @@ def run_from_arguments(args: argparse.Namespace) -> int:
         if location is None:
             raise
         raise RuntimeError(f"{location}: {type(error).__name__}: {error}") from error
+    finally:
+        if args.data_dir is not None:
+            if saved_data_dir is None:
+                os.environ.pop("TFCOURSE_DATA_DIR", None)
+            else:
+                os.environ["TFCOURSE_DATA_DIR"] = saved_data_dir
+    if result.stopped_after_steps is not None:
+        cap = (f"--max-steps {args.max_steps}" if args.max_steps is not None
+               else f"{_settings.ENVIRONMENT['max_steps']}={result.stopped_after_steps}")
+        print(f"Training stopped after {result.stopped_after_steps} steps ({cap}): the program "
+              "ends there; the rest of its training loop and its closing lines did not run.",
+              file=sys.stderr)
     return result.exit_code
 
 

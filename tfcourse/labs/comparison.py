@@ -53,7 +53,7 @@ import numpy as np
 
 from tfcourse._validation import check_int
 from tfcourse.labs.registry import TIERS, Lab, get
-from tfcourse.labs.runs import TierRun, load_data, run_keras, run_legacy, run_port
+from tfcourse.labs.runs import TierRun, load_data, plural, run_keras, run_legacy, run_port
 
 __all__ = ["ACCURACY_TOLERANCE", "CHECK_STEPS", "LOSS_TOLERANCE", "Check", "Comparison", "compare",
            "saved_progress"]
@@ -79,8 +79,11 @@ class Check:
     note: str = ""
 
     def line(self) -> str:
+        """``PASS  <name>: <measured> (bound <bound>)``, the note on an indented second line."""
         status = {True: "PASS", False: "FAIL", None: "INFO"}[self.passed]
-        return f"{status}  {self.name}: {self.measured:.3g} (bound {self.bound:.3g}){self.note}"
+        text = f"{status}  {self.name}: {self.measured:.3g} (bound {self.bound:.3g})"
+        note = self.note.removeprefix("; ")
+        return f"{text}\n      {note}" if note else text
 
 
 @dataclasses.dataclass
@@ -195,36 +198,38 @@ class Comparison:
         }
 
     def format_table(self) -> str:
-        """The per-epoch table and the checks, as printed by ``tfcourse compare``."""
+        """The per-epoch table and the checks, as printed by ``tfcourse compare`` (<= 100 columns).
+
+        The cost column is the legacy run's; the other tiers' costs, per
+        step and per epoch, are in :meth:`to_dict` (``compare.json``).
+        """
         lab = self.lab
         lines = [
             f"{lab.name}: {lab.title}",
             f"data {self.dataset}" + (f" (max {self.max_examples} examples per split)"
                                       if self.max_examples else "")
-            + f", {self.epochs} epochs x {self.steps_per_epoch} steps of {lab.batch_size}, "
-              f"seed {self.seed}, optimizer {lab.optimizer} (tf1 convention), Keras tier "
-            f"Dense: {self.keras_dense}",
+            + f", {plural(self.epochs, 'epoch')} x {plural(self.steps_per_epoch, 'step')} of "
+              f"{lab.batch_size}, seed {self.seed}",
+            f"optimizer {lab.optimizer} (tf1 convention), Keras tier Dense: {self.keras_dense}",
             f"course result (MNIST): {lab.course_result}",
             "",
         ]
         others = [t for t in self.tiers if t != "legacy"]
-        header = (["epoch"] + [f"cost {t}" for t in self.tiers]
-                  + [f"max|dloss| {t}" for t in others]
-                  + [f"test acc {t}" for t in self.tiers] + [f"s/epoch {t}" for t in self.tiers])
-        table = [header]
-        for row in self.epoch_rows():
-            table.append([str(row["epoch"])]
-                         + [_fmt(row[f"cost_{t}"], ".6g") for t in self.tiers]
-                         + [_fmt(row[f"max_step_diff_{t}"], ".2e") for t in others]
-                         + [_fmt(row[f"test_accuracy_{t}"], ".4f") for t in self.tiers]
-                         + [_fmt(row[f"seconds_{t}"], ".2f") for t in self.tiers])
-        widths = [max(len(r[i]) for r in table) for i in range(len(header))]
-        for r in table:
-            lines.append("  ".join(cell.rjust(width) for cell, width in zip(r, widths)))
+        rows = self.epoch_rows()
+        columns = [("", "epoch", [str(row["epoch"]) for row in rows]),
+                   ("cost", "legacy", [_fmt(row["cost_legacy"], ".6g") for row in rows])]
+        columns += [("max |dloss|", t, [_fmt(row[f"max_step_diff_{t}"], ".2e") for row in rows])
+                    for t in others]
+        columns += [("test accuracy", t, [_fmt(row[f"test_accuracy_{t}"], ".4f") for row in rows])
+                    for t in self.tiers]
+        columns += [("s/epoch", t, [_fmt(row[f"seconds_{t}"], ".2f") for row in rows])
+                    for t in self.tiers]
+        lines += _grouped_table(columns)
         lines.append("")
         lines.append("final test accuracy: " + ", ".join(
             f"{t} {self.runs[t].final_accuracy:.4f}" for t in self.tiers))
         lines += [check.line() for check in self.checks()]
+        lines.append("cost per tier and per step: compare.json")
         return "\n".join(lines)
 
     def plot(self, path: str | os.PathLike) -> Path:
@@ -264,6 +269,27 @@ class Comparison:
         figure.savefig(path, dpi=100)
         plt.close(figure)
         return path
+
+
+def _grouped_table(columns: list) -> list[str]:
+    """Rows of right-aligned columns ``(group, header, cells)`` under group titles.
+
+    A group title spans its adjacent columns; the last column of a group
+    widens when the title is longer than the columns under it.
+    """
+    widths = [max(len(header), *(len(cell) for cell in cells)) for _, header, cells in columns]
+    spans = [(group, [i for i, column in enumerate(columns) if column[0] == group])
+             for group in dict.fromkeys(column[0] for column in columns)]
+    for group, indices in spans:
+        room = sum(widths[i] for i in indices) + 2 * (len(indices) - 1)
+        widths[indices[-1]] += max(len(group) - room, 0)
+    titles = "  ".join(
+        group.ljust(sum(widths[i] for i in indices) + 2 * (len(indices) - 1))
+        for group, indices in spans)
+    table = [titles.rstrip(), "  ".join(h.rjust(w) for (_, h, _), w in zip(columns, widths))]
+    for row in range(len(columns[0][2])):
+        table.append("  ".join(cells[row].rjust(w) for (_, _, cells), w in zip(columns, widths)))
+    return table
 
 
 def _at(values: Sequence, index: int):
@@ -427,7 +453,8 @@ def compare(lab: Lab | str, *, dataset: str = "mnist", epochs: int | None = None
         repeats: for dropout labs, train the port and Keras tiers with this
             many dropout seeds (statistics over seeds). >= 1.
         logdir: log root (``logs``) for TensorBoard, or None.
-        progress: progress bars (stderr for legacy/port, Keras' own on stdout).
+        progress: show each tier's progress on stderr
+            (:class:`~tfcourse.labs.progress.TierProgress`: "legacy 1/3", ...).
         keras_dense: ``"tf1"`` (default): the Keras tier's Dense layers add
             the bias with TF1's op (:class:`~tfcourse.labs.keras_tier.TF1Dense`),
             so that only the framework differs; ``"keras"``: Keras' own Dense
@@ -456,10 +483,17 @@ def compare(lab: Lab | str, *, dataset: str = "mnist", epochs: int | None = None
                 "max_examples": max_examples, "seed": seed, "keras_dense": keras_dense,
                 "fit_overrides": dict(sorted((fit_overrides or {}).items()))}
     saved = None if resume_dir is None else _SavedTiers(resume_dir, settings)
+    order = ["legacy", *[tier for tier in TIERS[1:] if tier in tiers]]
+
+    def label(tier: str, tier_seed: int) -> str:
+        text = f"{tier} {order.index(tier) + 1}/{len(order)}"
+        return text + (f", seed {tier_seed}" if repeats > 1 and lab.has_dropout else "")
+
     legacy = saved.load_legacy() if saved else None
     if legacy is None:
         legacy = run_legacy(lab, dataset=dataset, epochs=epochs, max_examples=max_examples,
-                            seed=seed, logdir=logdir, progress=progress)
+                            seed=seed, logdir=logdir, progress=progress,
+                            progress_label=label("legacy", seed))
         if saved:
             saved.save_legacy(legacy)
     trace = legacy.trace
@@ -476,7 +510,6 @@ def compare(lab: Lab | str, *, dataset: str = "mnist", epochs: int | None = None
     batches = trace.train_batches
     runs: dict[str, TierRun] = {"legacy": legacy}
     extra: dict[str, list] = {}
-    verbose = "auto" if progress else 0
     for tier in TIERS[1:]:
         if tier not in tiers:
             continue
@@ -488,6 +521,7 @@ def compare(lab: Lab | str, *, dataset: str = "mnist", epochs: int | None = None
                 if result is None:
                     result = run_port(lab, data, epochs=epochs, weights=weights, names=names,
                                       batches=batches, seed=tier_seed, progress=progress,
+                                      progress_label=label(tier, tier_seed),
                                       logdir=logdir if tier_seed == seed else None)
                     if saved:
                         saved.save_port(tier_seed, result)
@@ -495,7 +529,8 @@ def compare(lab: Lab | str, *, dataset: str = "mnist", epochs: int | None = None
             else:
                 results.append(run_keras(
                     lab, data, epochs=epochs, weights=weights, batches=batches, seed=tier_seed,
-                    verbose=verbose, logdir=logdir if tier_seed == seed else None,
+                    verbose=0, progress=progress, progress_label=label(tier, tier_seed),
+                    logdir=logdir if tier_seed == seed else None,
                     dense=keras_dense,
                     checkpoint_dir=(saved.keras_dir(tier_seed, {**settings, "tier_seed": tier_seed})
                                     if saved else None),

@@ -46,9 +46,11 @@ import numpy as np
 from keras import ops
 
 from tfcourse.labs.registry import Lab
+from tfcourse.layers.dense import TF1Dense
 
-__all__ = ["FIT_DEFAULTS", "GATHER_BYTES", "LabAccuracy", "StepLossModel", "TestAccuracy", "build_keras_model", "fit_lab",
-           "keras_source", "replay_dataset", "steps_per_execution_for"]
+__all__ = ["CONTINUABLE_SETTINGS", "FIT_DEFAULTS", "GATHER_BYTES", "LabAccuracy", "ProgressLogger",
+           "StepLossModel", "TestAccuracy", "build_keras_model", "fit_lab", "keras_source",
+           "plain_model", "replay_dataset", "steps_per_execution_for"]
 
 FIT_DEFAULTS: dict[str, Any] = {
     "steps_per_execution": 50,
@@ -89,26 +91,6 @@ def steps_per_execution_for(steps_per_epoch: int, requested: int) -> int:
     return max(d for d in range(1, requested + 1) if steps_per_epoch % d == 0)
 
 
-@keras.saving.register_keras_serializable(package="tfcourse")
-class TF1Dense(keras.layers.Dense):
-    """``keras.layers.Dense`` computing ``tf.matmul(X, W) + b`` with TF1's ops (``AddV2``).
-
-    Identical to ``Dense`` in values, weights and config; only the op that
-    adds the bias differs (``AddV2`` instead of ``BiasAdd``), so its bias
-    gradient is the one a TF1 program computes, to the last bit (see the
-    module docstring).
-    """
-
-    def call(self, inputs, training=None):
-        x = ops.matmul(inputs, self.kernel)
-        if self.bias is not None:
-            # bias first: keras.ops.add(x, bias) becomes tf.nn.bias_add.
-            x = ops.add(self.bias, x)
-        if self.activation is not None:
-            x = self.activation(x)
-        return x
-
-
 DENSE_LAYERS = {"keras": keras.layers.Dense, "tf1": TF1Dense}
 """``dense=`` choices: Keras' Dense (BiasAdd) or :class:`TF1Dense` (AddV2)."""
 
@@ -124,19 +106,33 @@ def _with_dense(model: keras.Model, dense: str) -> keras.Model:
     return keras.models.clone_model(model, clone_function=clone)
 
 
+@keras.saving.register_keras_serializable(package="tfcourse")
 class StepLossModel(keras.Model):
     """A functional model that also keeps the loss of every training step.
 
     Build it like a functional model (``StepLossModel(inputs, outputs,
     num_steps=...)``); ``step_losses`` (a non-trainable float32 variable of
     ``num_steps`` entries) holds the loss of update k at index k after
-    ``fit``. Steps past ``num_steps`` overwrite the last entry.
+    ``fit``. Steps past ``num_steps`` overwrite the last entry. Saved
+    ``.keras`` files of it load with :func:`tfcourse.load_model`;
+    :func:`plain_model` gives the same network as a plain functional model.
     """
 
     def __init__(self, *args, num_steps: int = 1, **kwargs):
         super().__init__(*args, **kwargs)
         self.step_losses = keras.Variable(np.zeros(max(int(num_steps), 1), np.float32),
                                           trainable=False, name="step_losses")
+
+    def get_config(self):
+        return {**super().get_config(), "num_steps": int(self.step_losses.shape[0])}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        num_steps = config.pop("num_steps", 1)
+        functional = keras.Model.from_config(config, custom_objects=custom_objects)
+        return cls(functional.inputs, functional.outputs, name=functional.name,
+                   num_steps=num_steps)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         loss = super().compute_loss(x, y, y_pred, sample_weight, training)
@@ -215,6 +211,39 @@ class TestAccuracy(keras.callbacks.Callback):
             logs["test_accuracy"] = accuracy
 
 
+class ProgressLogger(keras.callbacks.Callback):
+    """Feeds a :class:`tfcourse.labs.progress.TierProgress` from ``model.fit``.
+
+    Steps come from ``optimizer.iterations`` (Keras calls batch hooks once
+    per ``steps_per_execution`` steps), the epoch line from the epoch logs
+    (``loss``, ``test_accuracy``) and ``timer`` (an :class:`EpochTimer`
+    placed before this callback).
+    """
+
+    def __init__(self, progress, timer=None):
+        super().__init__()
+        self.progress, self.timer = progress, timer
+        self._first = 0
+
+    def on_train_begin(self, logs=None):
+        self._first = int(self.model.optimizer.iterations.numpy())
+
+    def on_train_batch_end(self, batch, logs=None):
+        cost = (logs or {}).get("loss")
+        self.progress.step(int(self.model.optimizer.iterations.numpy()) - self._first,
+                           None if cost is None else float(cost))
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        seconds = self.timer.seconds[-1] if self.timer is not None and self.timer.seconds else None
+        cost = logs.get("loss")
+        self.progress.epoch_end(epoch, None if cost is None else float(cost), seconds,
+                                logs.get("test_accuracy"))
+
+    def on_train_end(self, logs=None):
+        self.progress.close()
+
+
 class EpochTimer(keras.callbacks.Callback):
     """Seconds of each epoch (training only, before the epoch-end callbacks)."""
 
@@ -280,6 +309,22 @@ def build_keras_model(lab: Lab, num_steps: int = 1, seed: int | None = 0,
         # plain tensor to a model whose inputs are a list
         (inputs,), (outputs,) = base.inputs, base.outputs
     return StepLossModel(inputs, outputs, num_steps=num_steps, name=lab.name)
+
+
+def plain_model(model: StepLossModel) -> keras.Model:
+    """The trained network of ``model`` as a plain functional Keras model (the same layers).
+
+    Compiled like the lab (its optimizer with its state, the programs' loss,
+    Keras' accuracy), so a saved copy can be evaluated or trained on; it
+    holds no per-step buffer. ``tfcourse run`` saves it as ``model.keras``.
+    """
+    (inputs,), (outputs,) = model.inputs, model.outputs
+    plain = keras.Model(inputs, outputs, name=model.name)
+    if model.optimizer is not None:
+        plain.compile(optimizer=model.optimizer,
+                      loss=keras.losses.CategoricalCrossentropy(from_logits=True),
+                      metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")])
+    return plain
 
 
 def batch_norm_lab_parameters(lab: Lab) -> int:
@@ -359,9 +404,19 @@ def compile_lab(model: keras.Model, lab: Lab, **overrides) -> keras.Model:
     return model
 
 
+CONTINUABLE_SETTINGS = ("epochs",)
+"""Checkpoint settings a run may differ in: it continues the checkpoint's trajectory.
+
+A run with more epochs than a checkpoint's goes on where it stopped: the
+mini-batches of epoch e do not depend on the number of epochs (TF1's
+``next_batch`` order for the seed), nor do the labs' learning rates.
+"""
+
+
 def fit_lab(lab: Lab, data, batches: Sequence[np.ndarray], epochs: int, weights=None, *,
             seed: int = 0, callbacks=(), verbose: Any = "auto", dense: str = "keras",
-            checkpoint_dir=None, checkpoint_metadata: dict | None = None, **overrides):
+            checkpoint_dir=None, checkpoint_metadata: dict | None = None, progress=None,
+            prepare_logs=None, **overrides):
     """Train the Keras version on the replayed ``batches``; return (model, history, extras).
 
     Args:
@@ -377,15 +432,22 @@ def fit_lab(lab: Lab, data, batches: Sequence[np.ndarray], epochs: int, weights=
         dense: ``"keras"`` (Keras' Dense) or ``"tf1"`` (:class:`TF1Dense`).
         checkpoint_dir: a folder for epoch-end checkpoints
             (:mod:`tfcourse.checkpointing`); a checkpoint already there (written
-            with the same ``checkpoint_metadata``) is resumed exactly.
+            with the same ``checkpoint_metadata``) is resumed exactly. One of
+            fewer epochs (:data:`CONTINUABLE_SETTINGS`) is trained on to
+            ``epochs``; one of more epochs is refused.
         checkpoint_metadata: settings stored with each checkpoint and checked on resume.
+        progress: a :class:`tfcourse.labs.progress.TierProgress`, or None.
+        prepare_logs: called as ``prepare_logs(initial_epoch, steps_per_epoch)``
+            just before ``model.fit`` (not when the checkpoint holds every
+            epoch already): where the caller removes or cuts back old event files.
         **overrides: keys of :data:`FIT_DEFAULTS`.
 
     A NaN/Inf loss or weight stops training with
     :class:`tfcourse.faults.NonFiniteError` (step and layer named).
 
     Returns:
-        ``(model, history, {"test_accuracy": [...], "seconds": [...]})``; the
+        ``(model, history, {"test_accuracy": [...], "seconds": [...],
+        "initial_epoch": E})`` (``E``: epochs taken from the checkpoint); the
         per-step losses are ``model.step_losses``.
     """
     (x_train, y_train), validation, (x_test, y_test) = data
@@ -406,8 +468,11 @@ def fit_lab(lab: Lab, data, batches: Sequence[np.ndarray], epochs: int, weights=
     if checkpoint_dir is not None:
         from tfcourse import checkpointing  # noqa: PLC0415
 
-        restored = checkpointing.restore_checkpoint(model, checkpoint_dir,
-                                                    expected=checkpoint_metadata)
+        _check_not_longer(checkpoint_dir, epochs)
+        expected = {key: value for key, value in (checkpoint_metadata or {}).items()
+                    if key not in CONTINUABLE_SETTINGS}
+        restored = checkpointing.restore_checkpoint(model, checkpoint_dir, expected=expected,
+                                                    grow=(model.step_losses.path,))
         saved = restored["history"] if restored else {}
         initial_epoch = restored["epochs_done"] if restored else 0
         test_accuracy.history = list(saved.get("test_accuracy", []))
@@ -423,17 +488,39 @@ def fit_lab(lab: Lab, data, batches: Sequence[np.ndarray], epochs: int, weights=
         return x_train[rows], y_train[rows]
 
     guard = NonFiniteGuard(batch_at, lambda: checkpoint_dir and _latest_model(checkpoint_dir))
+    extras = {"test_accuracy": test_accuracy.history, "seconds": timer.seconds,
+              "initial_epoch": initial_epoch}
     if initial_epoch >= epochs:  # the checkpoint holds every epoch already
         history = keras.callbacks.History()
         history.set_model(model)
-        return model, history, {"test_accuracy": test_accuracy.history, "seconds": timer.seconds}
+        return model, history, extras
+    if prepare_logs is not None:
+        prepare_logs(initial_epoch, steps)
+    shown = []
+    if progress is not None:
+        progress.first_epoch = initial_epoch
+        shown = [ProgressLogger(progress, timer)]
     dataset = replay_dataset(x_train, y_train, batches[initial_epoch * steps:steps * epochs],
                              prefetch=overrides.get("prefetch"))
     history = model.fit(dataset, epochs=epochs, steps_per_epoch=steps, initial_epoch=initial_epoch,
                         validation_data=validation, shuffle=False,
-                        callbacks=[guard, timer, test_accuracy, *callbacks, *saving],
+                        callbacks=[guard, timer, test_accuracy, *shown, *callbacks, *saving],
                         verbose=verbose)
-    return model, history, {"test_accuracy": test_accuracy.history, "seconds": timer.seconds}
+    return model, history, extras
+
+
+def _check_not_longer(checkpoint_dir, epochs: int) -> None:
+    """Refuse a checkpoint of more epochs than ``epochs`` (training cannot be undone)."""
+    from tfcourse import checkpointing  # noqa: PLC0415
+    from tfcourse._validation import file_problem  # noqa: PLC0415
+
+    pointer = checkpointing.read_checkpoint(checkpoint_dir)
+    if pointer is not None and pointer["epochs_done"] > epochs:
+        raise checkpointing.CheckpointError(file_problem(
+            "checkpoint", f"{checkpoint_dir}/{checkpointing.POINTER}",
+            f"it holds {pointer['epochs_done']} trained epochs and this run has "
+            f"epochs={epochs}; ask for {pointer['epochs_done']} or more epochs to use it, "
+            "or start afresh (--overwrite, or another checkpoint folder)"))
 
 
 def _latest_model(checkpoint_dir) -> str | None:

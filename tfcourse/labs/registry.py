@@ -219,5 +219,5 @@ def get(name: str | Lab) -> Lab:
     """The lab called ``name`` (a key of :data:`LABS` or of :data:`ALIASES`)."""
     if isinstance(name, Lab):
         return name
-    check_choice("lab", name, [*LABS, *ALIASES])
+    check_choice("lab", name, [*LABS, *ALIASES], suggest=True)
     return LABS[ALIASES.get(name, name)]

@@ -18,9 +18,18 @@ itself, and mini-batches in TF1's ``next_batch`` order.
 
 Each run writes TensorBoard logs to ``<logdir>/<lab>/<tier>/{train,validation}``
 when ``logdir`` is given: ``epoch_loss`` (the program's ``avg_cost``),
-``step_loss``, ``epoch_test_accuracy``; the Keras tier adds Keras'
-TensorBoard curves, the learning rate and the HParams of the run
-(:func:`tfcourse.monitoring.run_callbacks`).
+``step_loss``, ``epoch_test_accuracy``, and the run's HParams (session
+``<lab>/<tier>``, so each lab and tier is its own row); the Keras tier adds
+Keras' TensorBoard curves and the learning rate
+(:func:`tfcourse.monitoring.run_callbacks`). A run that starts from scratch
+replaces the folder's old event files, and a resumed Keras run cuts them
+back to the epochs it keeps (:mod:`tfcourse.monitoring.events`), so the
+curves never jump back.
+
+``tfcourse run LAB --tier keras`` keeps its epoch-end checkpoints in
+``<logdir>/<lab>/keras/checkpoints`` (:func:`keras_checkpoint_dir`) and
+saves the trained network as a plain Keras model,
+``<logdir>/<lab>/keras/model.keras`` (:func:`save_plain_model`).
 """
 
 from __future__ import annotations
@@ -37,14 +46,29 @@ from typing import Any, Sequence
 import numpy as np
 
 from tfcourse._validation import check_choice, check_int
+from tfcourse.labs.progress import TierProgress
 from tfcourse.labs.registry import TIERS, Lab, get
 
-__all__ = ["LabData", "TierRun", "load_data", "run", "run_keras", "run_legacy", "run_port",
+__all__ = ["CHECKPOINT_FOLDER", "LabData", "TierRun", "keras_checkpoint_dir", "load_data",
+           "plural", "run", "run_keras", "run_legacy", "run_port", "save_plain_model",
            "tf1_batches"]
 
 EPOCHS_LINE = re.compile(r"^training_epochs = \d+[ \t]*$", re.M)
 BATCH_LINE = re.compile(r"^batch_size = \d+[ \t]*$", re.M)
 ACCURACY_LINE = re.compile(r"^(?:Test )?Accuracy: (\S+)$", re.M)
+
+CHECKPOINT_FOLDER = "checkpoints"
+"""The Keras tier's checkpoint folder in its run folder. Not ``checkpoint``:
+TensorBoard reads a path of that name in a run folder as a TF checkpoint
+index file (and warns, on every page load, that it is a directory)."""
+
+OLD_CHECKPOINT_FOLDER = "checkpoint"
+MODEL_FILE = "model.keras"
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 epoch``, ``2 epochs``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 @dataclasses.dataclass
@@ -123,31 +147,6 @@ def tf1_batches(num_examples: int, batch_size: int, num_batches: int, seed: int)
     return trace.train_batches
 
 
-class _Progress:
-    """A one-line progress bar per epoch (legacy and port tiers), on ``stream``."""
-
-    def __init__(self, stream, steps_per_epoch: int, epochs: int, enabled: bool = True):
-        self.stream, self.steps, self.epochs, self.enabled = stream, steps_per_epoch, epochs, enabled
-        self.step, self.total = 0, 0.0
-
-    def update(self, loss: float) -> None:
-        self.step += 1
-        self.total += loss
-        if not self.enabled or self.steps <= 0:
-            return
-        epoch, within = divmod(self.step - 1, self.steps)
-        within += 1
-        if epoch >= self.epochs:
-            return
-        width = 30
-        done = width * within // self.steps
-        self.stream.write(f"\rEpoch {epoch + 1}/{self.epochs} [{'=' * done}{'.' * (width - done)}] "
-                          f"{within}/{self.steps} cost: {loss:.4f}")
-        if within == self.steps:
-            self.stream.write("\n")
-        self.stream.flush()
-
-
 class _Tee(io.TextIOBase):
     def __init__(self, *streams):
         self.streams = streams
@@ -168,14 +167,23 @@ def _per_epoch(values: np.ndarray, steps: int, epochs: int) -> list:
     return [float(v) for v in values[:full * steps].reshape(full, steps).mean(axis=1)] if full else []
 
 
-def _write_logs(logdir, lab: Lab, tier: str, result: TierRun) -> None:
-    """``epoch_loss``, ``step_loss``, ``epoch_test_accuracy``, ``epoch_seconds`` into ``<run>/train``."""
+def _hparams(lab: Lab, tier: str, epochs: int, seed: int) -> dict:
+    return {"lab": lab.name, "tier": tier, "optimizer": lab.optimizer,
+            "batch_size": lab.batch_size, "epochs": epochs, "seed": seed,
+            **dict(lab.optimizer_config)}
+
+
+def _write_logs(logdir, lab: Lab, tier: str, result: TierRun, seed: int) -> None:
+    """The run's HParams, and ``epoch_loss``, ``step_loss``, ``epoch_test_accuracy``,
+    ``epoch_seconds`` into ``<run>/train``, replacing the folder's old events."""
     import tensorflow as tf  # noqa: PLC0415
 
-    from tfcourse.monitoring import run_dir  # noqa: PLC0415
+    from tfcourse.monitoring import remove_events, run_dir, write_hparams  # noqa: PLC0415
 
-    folder = os.path.join(run_dir(logdir, lab.name, tier), "train")
-    writer = tf.summary.create_file_writer(folder)
+    folder = run_dir(logdir, lab.name, tier)
+    remove_events(folder)
+    write_hparams(folder, _hparams(lab, tier, result.epochs, seed), trial_id=f"{lab.name}/{tier}")
+    writer = tf.summary.create_file_writer(os.path.join(folder, "train"))
     with writer.as_default():
         for step, loss in enumerate(result.step_losses):
             tf.summary.scalar("step_loss", float(loss), step=step)
@@ -205,7 +213,8 @@ def _legacy_source(lab: Lab, epochs: int | None) -> str:
 
 def run_legacy(lab: Lab | str, *, dataset: str = "mnist", epochs: int | None = None,
                max_examples: int | None = None, seed: int = 0, logdir=None,
-               progress: bool = True, echo: bool = False) -> TierRun:
+               progress: bool = True, echo: bool = False,
+               progress_label: str = "legacy") -> TierRun:
     """Run the lab's TF1 program through tfcourse.compat and record what it did.
 
     Args:
@@ -217,8 +226,9 @@ def run_legacy(lab: Lab | str, *, dataset: str = "mnist", epochs: int | None = N
         seed: the graph seed set before the program runs; programs that call
             ``tf.set_random_seed(777)`` keep theirs. It also seeds the shuffle.
         logdir: the log root (``logs``), or None for no logs.
-        progress: show a progress bar on stderr.
+        progress: show the progress on stderr (:class:`~tfcourse.labs.progress.TierProgress`).
         echo: also print the program's output as it runs.
+        progress_label: how the progress lines name the tier.
     """
     from tfcourse.compat import run_script  # noqa: PLC0415
     from tfcourse.compat.trace import Trace, recording  # noqa: PLC0415
@@ -226,7 +236,7 @@ def run_legacy(lab: Lab | str, *, dataset: str = "mnist", epochs: int | None = N
     lab = get(lab)
     source = _legacy_source(lab, epochs)
     epochs = lab.epochs if epochs is None else epochs
-    bar = _Progress(sys.stderr, 0, epochs, enabled=progress)
+    bar = TierProgress(progress_label, epochs, enabled=progress)
     stamps: list[float] = []
 
     class _TimedTrace(Trace):
@@ -237,17 +247,25 @@ def run_legacy(lab: Lab | str, *, dataset: str = "mnist", epochs: int | None = N
 
         def record_step(self, train_op, loss):
             if not self.losses and self.datasets:
-                bar.steps = self.datasets[-1]["train"] // lab.batch_size
+                bar.steps_per_epoch = self.datasets[-1]["train"] // lab.batch_size
             super().record_step(train_op, loss)
             stamps.append(time.perf_counter())
-            bar.update(self.losses[-1])
+            done, steps = len(self.losses), bar.steps_per_epoch
+            bar.step(done, float(self.losses[-1]))
+            if steps and done % steps == 0 and done // steps <= epochs:
+                epoch = done // steps - 1
+                start = stamps[epoch * steps] if epoch else stamps[0]
+                bar.epoch_end(epoch, float(np.mean(self.losses[-steps:])), stamps[-1] - start)
 
     buffer = io.StringIO()
     stream = _Tee(sys.stdout, buffer) if echo else buffer
     trace = _TimedTrace()
     with recording(trace), contextlib.redirect_stdout(stream):
-        result = run_script(lab.program, source=source, dataset=dataset,
-                            max_examples=max_examples, seed=seed, trace=False)
+        try:
+            result = run_script(lab.program, source=source, dataset=dataset,
+                                max_examples=max_examples, seed=seed, trace=False)
+        finally:
+            bar.close()
     if result.exit_code:
         raise RuntimeError(f"{lab.program} exited with status {result.exit_code}")
     trace.metadata.update({"script": str(lab.program), "dataset": dataset, "epochs": epochs,
@@ -271,7 +289,7 @@ def run_legacy(lab: Lab | str, *, dataset: str = "mnist", epochs: int | None = N
         seconds=seconds, steps_per_epoch=steps, output=output, trace=trace,
     )
     if logdir is not None:
-        _write_logs(logdir, lab, "legacy", run_result)
+        _write_logs(logdir, lab, "legacy", run_result, seed)
     return run_result
 
 
@@ -294,7 +312,7 @@ def _weights_and_batches(lab: Lab, data: LabData, epochs: int, seed: int, weight
 
 def run_port(lab: Lab | str, data: LabData, *, epochs: int | None = None, weights=None,
              names: Sequence[str] | None = None, batches=None, seed: int = 0, logdir=None,
-             progress: bool = True) -> TierRun:
+             progress: bool = True, progress_label: str = "port") -> TierRun:
     """Train the TF2 port (:class:`tfcourse.labs.port.MLPPort`) step by step.
 
     Args:
@@ -306,7 +324,7 @@ def run_port(lab: Lab | str, data: LabData, *, epochs: int | None = None, weight
         batches: train-split index arrays, in order, or None (TF1's order).
         seed: seed of drawn weights, of the shuffle (programs without a
             graph seed) and of the dropout masks.
-        logdir, progress: as :func:`run_legacy`.
+        logdir, progress, progress_label: as :func:`run_legacy`.
     """
     import tensorflow as tf  # noqa: PLC0415
 
@@ -318,60 +336,77 @@ def run_port(lab: Lab | str, data: LabData, *, epochs: int | None = None, weight
     port = MLPPort(lab, weights, names=names, dropout_seed=seed)
     x_train, y_train = data.train
     x_test, y_test = data.test
-    bar = _Progress(sys.stderr, steps, epochs, enabled=progress)
+    bar = TierProgress(progress_label, epochs, steps, enabled=progress)
     losses, seconds, accuracy = [], [], []
-    for epoch in range(epochs):
-        start = time.perf_counter()
-        for idx in batches[epoch * steps:(epoch + 1) * steps]:
-            c = float(port.train_step(tf.constant(x_train[idx]), tf.constant(y_train[idx])))
-            losses.append(c)
-            bar.update(c)
-        seconds.append(time.perf_counter() - start)
-        accuracy.append(port.accuracy(x_test, y_test))
+    try:
+        for epoch in range(epochs):
+            start = time.perf_counter()
+            for idx in batches[epoch * steps:(epoch + 1) * steps]:
+                c = float(port.train_step(tf.constant(x_train[idx]), tf.constant(y_train[idx])))
+                losses.append(c)
+                bar.step(len(losses), c)
+            seconds.append(time.perf_counter() - start)
+            accuracy.append(port.accuracy(x_test, y_test))
+            bar.epoch_end(epoch, float(np.mean(losses[-steps:])), seconds[-1], accuracy[-1])
+    finally:
+        bar.close()
     losses = np.asarray(losses, np.float64)
     result = TierRun(tier="port", step_losses=losses, epoch_costs=_per_epoch(losses, steps, epochs),
                      test_accuracy=accuracy, final_accuracy=accuracy[-1], seconds=seconds,
                      steps_per_epoch=steps)
     result.port = port
     if logdir is not None:
-        _write_logs(logdir, lab, "port", result)
+        _write_logs(logdir, lab, "port", result, seed)
     return result
 
 
 def run_keras(lab: Lab | str, data: LabData, *, epochs: int | None = None, weights=None,
               batches=None, seed: int = 0, logdir=None, verbose: Any = "auto",
               dense: str = "keras", checkpoint_dir=None, checkpoint_metadata=None,
+              progress: bool = False, progress_label: str = "keras",
               **fit_overrides) -> TierRun:
     """Train the Keras version with ``model.fit`` (:func:`tfcourse.labs.keras_tier.fit_lab`).
 
     Arguments as :func:`run_port`; ``verbose`` is ``model.fit``'s (Keras'
-    progress bar); ``dense`` picks Keras' ``Dense`` or
-    :class:`~tfcourse.labs.keras_tier.TF1Dense`; ``fit_overrides`` are keys of
-    :data:`tfcourse.labs.keras_tier.FIT_DEFAULTS`; ``checkpoint_dir`` and
-    ``checkpoint_metadata`` are :func:`~tfcourse.labs.keras_tier.fit_lab`'s
-    (epoch-end checkpoints, exact resume).
+    progress bar; ``progress`` shows tfcourse's instead); ``dense`` picks
+    Keras' ``Dense`` or :class:`~tfcourse.labs.keras_tier.TF1Dense`;
+    ``fit_overrides`` are keys of :data:`tfcourse.labs.keras_tier.FIT_DEFAULTS`;
+    ``checkpoint_dir`` and ``checkpoint_metadata`` are
+    :func:`~tfcourse.labs.keras_tier.fit_lab`'s (epoch-end checkpoints, exact
+    resume, more epochs continue a checkpoint). With ``logdir``, a run from
+    scratch replaces the run folder's event files and a resumed run cuts them
+    back to its restored epochs (:mod:`tfcourse.monitoring.events`).
     """
     from tfcourse.labs import keras_tier  # noqa: PLC0415
 
     lab = get(lab)
     epochs = lab.epochs if epochs is None else check_int("epochs", epochs, low=1)
     weights, batches, steps = _weights_and_batches(lab, data, epochs, seed, weights, batches)
-    callbacks = []
+    callbacks, prepare_logs, folder = [], None, None
     if logdir is not None:
-        from tfcourse.monitoring import run_callbacks, run_dir  # noqa: PLC0415
+        from tfcourse.monitoring import (  # noqa: PLC0415
+            remove_events, run_callbacks, run_dir, truncate_events)
 
-        hparams = {"lab": lab.name, "tier": "keras", "optimizer": lab.optimizer,
-                   "batch_size": lab.batch_size, "epochs": epochs, "seed": seed,
-                   **{k: v for k, v in lab.optimizer_config.items()}}
+        folder = run_dir(logdir, lab.name, "keras")
         # A fixed probe batch from the validation split drives the activation
         # statistics and per-layer gradient norms (every 100 steps); softmax
         # regression has no hidden layer to watch.
         probe = tuple(array[:256] for array in data.validation) if lab.hidden_sizes else None
-        callbacks = run_callbacks(run_dir(logdir, lab.name, "keras"), probe, hparams=hparams)
+        callbacks = run_callbacks(folder, probe, hparams=_hparams(lab, "keras", epochs, seed),
+                                  trial_id=f"{lab.name}/keras")
+
+        def prepare_logs(initial_epoch, steps_per_epoch):
+            if initial_epoch:
+                truncate_events(folder, initial_epoch, initial_epoch * steps_per_epoch)
+            else:
+                remove_events(folder)
+
+    bar = TierProgress(progress_label, epochs, steps, enabled=progress)
     model, history, extras = keras_tier.fit_lab(
         lab, data.as_tuple(), batches, epochs, weights=weights, seed=seed, callbacks=callbacks,
-        verbose=verbose, dense=dense, checkpoint_dir=checkpoint_dir,
-        checkpoint_metadata=checkpoint_metadata, **fit_overrides)
+        verbose=0 if progress else verbose, dense=dense, checkpoint_dir=checkpoint_dir,
+        checkpoint_metadata=checkpoint_metadata, progress=bar if progress else None,
+        prepare_logs=prepare_logs, **fit_overrides)
     losses = np.asarray(model.step_losses.numpy(), np.float64)[:steps * epochs]
     result = TierRun(tier="keras", step_losses=losses,
                      epoch_costs=_per_epoch(losses, steps, epochs),
@@ -379,33 +414,74 @@ def run_keras(lab: Lab | str, data: LabData, *, epochs: int | None = None, weigh
                      final_accuracy=extras["test_accuracy"][-1], seconds=list(extras["seconds"]),
                      steps_per_epoch=steps)
     result.model, result.history = model, history
-    if logdir is not None:
+    result.initial_epoch = extras["initial_epoch"]
+    if folder is not None and result.initial_epoch < epochs:
         import tensorflow as tf  # noqa: PLC0415
 
-        writer = tf.summary.create_file_writer(
-            os.path.join(run_dir(logdir, lab.name, "keras"), "train"))
+        # the steps this call trained; earlier ones are in the kept events
+        writer = tf.summary.create_file_writer(os.path.join(folder, "train"))
         with writer.as_default():
-            for step, loss in enumerate(losses):
-                tf.summary.scalar("step_loss", float(loss), step=step)
+            for step in range(result.initial_epoch * steps, len(losses)):
+                tf.summary.scalar("step_loss", float(losses[step]), step=step)
         writer.close()
     return result
 
 
+def keras_checkpoint_dir(logdir, lab: Lab | str) -> tuple[str, str | None]:
+    """``(<logdir>/<lab>/keras/checkpoints, moved_from)``: the Keras tier's checkpoint folder.
+
+    A folder of an earlier tfcourse, ``<logdir>/<lab>/keras/checkpoint``, is
+    renamed to the new name (``moved_from`` is then its path, else None), so
+    its run resumes and TensorBoard stops reading it as a checkpoint index.
+    """
+    from tfcourse.monitoring import run_dir  # noqa: PLC0415
+
+    folder = run_dir(logdir, get(lab).name, "keras")
+    new, old = os.path.join(folder, CHECKPOINT_FOLDER), os.path.join(folder, OLD_CHECKPOINT_FOLDER)
+    if os.path.isdir(old) and not os.path.exists(new):
+        os.replace(old, new)
+        return new, old
+    return new, None
+
+
+def save_plain_model(result: TierRun, path) -> str:
+    """Save the Keras run's network as a plain Keras model (atomically); return the path.
+
+    :func:`tfcourse.load_model` opens it, and so does ``keras.saving.load_model``
+    after ``import tfcourse`` (the lab's optimizer and initializers are
+    tfcourse classes).
+    """
+    from tfcourse.checkpointing import atomic_write  # noqa: PLC0415
+    from tfcourse.labs.keras_tier import plain_model  # noqa: PLC0415
+
+    path = os.fspath(path)
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    atomic_write(path, plain_model(result.model).save)
+    return path
+
+
 def run(lab: Lab | str, tier: str, *, dataset: str = "mnist", epochs: int | None = None,
         max_examples: int | None = None, seed: int = 0, logdir=None, verbose: bool = True,
-        echo: bool = True, dense: str = "keras", checkpoint_dir=None) -> TierRun:
+        echo: bool = True, dense: str = "keras", checkpoint_dir=None,
+        overwrite: bool = False) -> TierRun:
     """Run one tier of a lab on its own (``tfcourse run``); see the module docstring.
 
-    ``checkpoint_dir`` (keras tier only): epoch-end checkpoints there; running
-    the same call again after a kill resumes from the last one and ends with
-    the weights of an uninterrupted run. The run's settings (lab, dataset,
-    epochs, max_examples, seed, dense) are stored with it, and a checkpoint
-    of other settings is refused.
+    ``verbose``: show the progress on stderr. ``checkpoint_dir`` (keras tier
+    only): epoch-end checkpoints there; running the same call again after a
+    kill resumes from the last one and ends with the weights of an
+    uninterrupted run, and a call with more ``epochs`` trains the finished
+    run further. The run's settings (lab, dataset, epochs, max_examples,
+    seed, dense) are stored with it, and a checkpoint of other settings
+    (epochs aside) is refused. ``overwrite`` first removes the tier's
+    checkpoints, saved model and event files. With ``logdir``, the Keras
+    tier saves ``<logdir>/<lab>/keras/model.keras`` (``result.model_path``).
     """
     lab = get(lab)
     check_choice("tier", tier, TIERS)
     if epochs is not None:
         epochs = check_int("epochs", epochs, low=1)
+    if overwrite:
+        _discard(logdir, lab, tier, checkpoint_dir)
     if tier == "legacy":
         return run_legacy(lab, dataset=dataset, epochs=epochs, max_examples=max_examples,
                           seed=seed, logdir=logdir, progress=verbose, echo=echo)
@@ -414,6 +490,33 @@ def run(lab: Lab | str, tier: str, *, dataset: str = "mnist", epochs: int | None
         return run_port(lab, data, epochs=epochs, seed=seed, logdir=logdir, progress=verbose)
     metadata = {"lab": lab.name, "dataset": dataset, "max_examples": max_examples,
                 "epochs": lab.epochs if epochs is None else epochs, "seed": seed, "dense": dense}
-    return run_keras(lab, data, epochs=epochs, seed=seed, logdir=logdir,
-                     verbose="auto" if verbose else 0, dense=dense,
-                     checkpoint_dir=checkpoint_dir, checkpoint_metadata=metadata)
+    result = run_keras(lab, data, epochs=epochs, seed=seed, logdir=logdir, verbose=0,
+                       progress=verbose, dense=dense, checkpoint_dir=checkpoint_dir,
+                       checkpoint_metadata=metadata)
+    result.model_path = None
+    if logdir is not None:
+        from tfcourse.monitoring import run_dir  # noqa: PLC0415
+
+        result.model_path = save_plain_model(
+            result, os.path.join(run_dir(logdir, lab.name, "keras"), MODEL_FILE))
+    return result
+
+
+def _discard(logdir, lab: Lab, tier: str, checkpoint_dir) -> None:
+    """What an earlier run of the tier left: checkpoints, saved model, event files."""
+    import shutil  # noqa: PLC0415
+
+    if checkpoint_dir is not None and os.path.isdir(checkpoint_dir):
+        shutil.rmtree(checkpoint_dir)
+    if logdir is None:
+        return
+    from tfcourse.monitoring import remove_events, run_dir  # noqa: PLC0415
+
+    folder = run_dir(logdir, lab.name, tier)
+    remove_events(folder)
+    if tier == "keras":
+        old = os.path.join(folder, OLD_CHECKPOINT_FOLDER)
+        if os.path.isdir(old):
+            shutil.rmtree(old)
+        if os.path.isfile(os.path.join(folder, MODEL_FILE)):
+            os.remove(os.path.join(folder, MODEL_FILE))

@@ -14,8 +14,10 @@ Callbacks, each usable alone in ``model.fit(callbacks=[...])``:
 
 :func:`run_dir` and :func:`run_callbacks` give the log layout
 ``logs/<experiment>/<run>/{train,validation}`` and the set of callbacks the
-``tfcourse`` commands use; :func:`serve` starts TensorBoard on loopback
-(``tfcourse board``); :func:`write_image` puts a PNG into a run.
+``tfcourse`` commands use; :func:`remove_events` and :func:`truncate_events`
+keep a re-run or resumed run's curves free of zig-zags; :func:`serve` starts
+TensorBoard on loopback (``tfcourse board``); :func:`write_image` puts a PNG
+into a run.
 
 Tags a run writes with :func:`run_callbacks` (``<layer>`` is the layer name,
 ``<run>`` the folder ``logs/<experiment>/<run>``):
@@ -42,6 +44,7 @@ _hparams_/experiment                        logs/<experiment>       hparams_conf
 """
 
 from tfcourse.monitoring.activation_statistics import ActivationStatistics
+from tfcourse.monitoring.events import event_files, remove_events, truncate_events
 from tfcourse.monitoring.gradient_norms import GradientNorms
 from tfcourse.monitoring.hparams import (
     DEFAULT_METRICS,
@@ -63,9 +66,12 @@ __all__ = [
     "PortInUseError",
     "check_port_free",
     "describe_optimizer",
+    "event_files",
+    "remove_events",
     "run_callbacks",
     "run_dir",
     "serve",
+    "truncate_events",
     "write_hparams",
     "write_hparams_config",
     "write_image",
