@@ -471,6 +471,42 @@ def test_each_rnn_function_records_one_layer_call(v1):
     assert _same(calls[3].outputs[:5], both) and len(calls[3].variables) == 4
 
 
+def test_a_reuse_scope_shares_weights_and_a_custom_cell_subclass_runs(v1):
+    class MinimalCell(v1.nn.rnn_cell.RNNCell):  # a user's cell: h_t = tanh(x W + h U)
+        @property
+        def state_size(self):
+            return 3
+
+        @property
+        def output_size(self):
+            return 3
+
+        def build(self, inputs_shape):
+            self.w = self.add_variable("W", [int(inputs_shape[-1]), 3])
+            self.u = self.add_variable("U", [3, 3])
+
+        def call(self, inputs, state):
+            h = v1.tanh(v1.matmul(inputs, self.w) + v1.matmul(state, self.u))
+            return h, h
+
+    x = v1.placeholder(v1.float64, [3, 5, 2])
+    with v1.variable_scope("model"):
+        train_outputs, _ = v1.nn.dynamic_rnn(MinimalCell(), x, dtype=v1.float64)
+    with v1.variable_scope("model", reuse=True):  # a sampling graph on the same weights
+        sample_outputs, _ = v1.nn.dynamic_rnn(MinimalCell(), x[:1], dtype=v1.float64)
+    assert [v.op.name for v in v1.global_variables()] == ["model/rnn/minimal_cell/W",
+                                                          "model/rnn/minimal_cell/U"]
+    assert layer_calls(v1.get_default_graph())[0].config["cells"][0]["type"] == "custom"
+    with v1.Session() as sess:
+        values = _randomize(v1, sess)
+        got_train, got_sample = sess.run([train_outputs, sample_outputs], {x: X})
+    w, u = values["model/rnn/minimal_cell/W"], values["model/rnn/minimal_cell/U"]
+    kernel = np.concatenate([w, u])  # the same function as a BasicRNNCell without bias
+    want, _ = ref.run(lambda x_t, h: ref.basic_rnn_step(x_t, h, kernel, 0.0), X, np.zeros((3, 3)))
+    np.testing.assert_allclose(got_train, want, **FLOAT64)
+    np.testing.assert_allclose(got_sample, want[:1], **FLOAT64)
+
+
 # -- sequence_loss -----------------------------------------------------------------------------
 
 LOGITS = np.random.default_rng(7).normal(size=(3, 4, 5))
@@ -579,3 +615,45 @@ def test_namespaces_expose_the_same_classes(v1):
     assert v1.nn.dynamic_rnn is compat_rnn.dynamic_rnn
     assert v1.nn.softmax_cross_entropy_with_logits_v2 is tf.compat.v1.nn.softmax_cross_entropy_with_logits_v2
     assert "rnn_cell" in dir(v1.nn) and "seq2seq" in dir(v1.contrib)
+
+
+def measure_agreement():
+    """Print the largest per-step difference of each cell from the NumPy and Keras references.
+
+    ``python -m tests.test_compat_rnn`` (float64 and float32 TF1 graphs; the
+    references run in float64, Keras in the graph's precision).
+    """
+    import keras
+
+    for dtype in ("float64", "float32"):
+        keras.config.set_floatx(dtype)
+        for name in ("basic_rnn", "basic_lstm", "lstm_peepholes_projection_clip", "gru"):
+            factory, scope, kind, options = CELLS[name]
+            with legacy_graph():
+                import tfcourse.compat.v1 as tf1
+
+                x = tf1.placeholder(dtype, [3, 5, 2])
+                cell = factory(tf1.nn.rnn_cell)
+                outputs, _ = tf1.nn.dynamic_rnn(cell, x, dtype=dtype)
+                with tf1.Session() as sess:
+                    values = _randomize(tf1, sess)
+                    got = sess.run(outputs, {x: X})
+            weights = _cell_weights(values, scope)
+            want, _ = ref.run(_reference_step(kind, weights, **options), X,
+                              _zero_state(kind, 3, 4, 3 if "projection" in name else None))
+            numpy_gap = np.abs(got - want).max(axis=(0, 2))
+            line = f"{dtype} {name:32s} NumPy per-step max |diff|: " + " ".join(f"{g:.1e}" for g in numpy_gap)
+            if kind != "LSTMCell":
+                class_name, arguments = compat_rnn.keras_equivalent(
+                    compat_rnn.describe_cell(cell)[0]["cells"][0])
+                layer = getattr(keras.layers, class_name)(**arguments, return_sequences=True,
+                                                          return_state=True)
+                keras_out = _keras_run(layer, X.astype(dtype), compat_rnn.keras_weights(kind, weights))[0]
+                keras_gap = np.abs(keras_out - got).max(axis=(0, 2))
+                line += " | Keras: " + " ".join(f"{g:.1e}" for g in keras_gap)
+            print(line)
+    keras.config.set_floatx("float32")
+
+
+if __name__ == "__main__":
+    measure_agreement()
