@@ -281,3 +281,15 @@ def test_each_tf_layers_function_records_one_layer_call(v1):
     assert dense_call.variables == {"kernel": _var(v1, "dense/kernel")}
     assert dense_call.config["activation"] == "custom" and dense_call.config["use_bias"] is False
     assert dropout_call.config["rate"] == 0.3 and dropout_call.training is training
+
+
+def test_dropout_rate_may_be_a_placeholder(v1):
+    from tfcourse.compat.layer_calls import layer_calls
+
+    rate = v1.placeholder(v1.float32)
+    dropped = v1.layers.dropout(np.ones((100, 100), np.float32), rate=rate, training=True)
+    with v1.Session() as sess:
+        values = sess.run(dropped, {rate: 0.25})
+    assert set(np.unique(values)) <= {0.0, np.float32(1 / 0.75)}
+    assert abs((values > 0).mean() - 0.75) < 0.02  # 10000 draws: std of the kept share 0.004
+    assert layer_calls(v1.get_default_graph())[0].config["rate"] is rate  # recorded as given

@@ -31,6 +31,8 @@ inputs, output, variables and settings) for the porter.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 import tensorflow as tf
 
@@ -135,9 +137,11 @@ def dropout(inputs, rate=0.5, noise_shape=None, seed=None, training=False, name=
 
     Unlike ``tf.nn.dropout(x, keep_prob)``, ``rate`` is the *drop* probability,
     and nothing happens unless ``training`` is True (the default is False).
-    Kept units are scaled by 1 / (1 - rate).
+    Kept units are scaled by 1 / (1 - rate). ``rate`` may be a tensor (a
+    placeholder fed per run).
     """
-    rate = check_range("rate", rate, 0.0, 1.0, high_open=True)
+    if isinstance(rate, numbers.Real):
+        rate = check_range("rate", rate, 0.0, 1.0, high_open=True)
     with tf1.name_scope(name, "dropout", [inputs]):
         inputs = tf1.convert_to_tensor(inputs)
         outputs = switched_dropout(inputs, rate, training, noise_shape, seed)
