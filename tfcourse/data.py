@@ -520,3 +520,19 @@ __all__: Sequence[str] = (
     "pipeline",
     "read_idx",
 )
+
+
+def __getattr__(name: str):
+    """``tfcourse.data.input_data``: the course's MNIST reader, for Keras programs.
+
+    ``from tfcourse.data import input_data`` then
+    ``input_data.read_data_sets("MNIST_data/", one_hot=True)`` gives what
+    TF1's ``tensorflow.examples.tutorials.mnist.input_data`` gave (the
+    55000/5000/10000 split, ``next_batch``), as a ported program expects
+    (:mod:`tfcourse.compat.input_data`; nothing of TF1 runs).
+    """
+    if name == "input_data":
+        from tfcourse.compat import input_data  # noqa: PLC0415
+
+        return input_data
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -139,6 +139,12 @@ class _LegacyRunMixin:
             self._after_initializer(knobs, recorder)
         return result
 
+    def close(self):
+        recorder = _trace.current()
+        if recorder is not None and not getattr(self, "_closed", True):
+            recorder.session_closing(self)
+        super().close()
+
     def _after_initializer(self, knobs, recorder) -> None:
         if knobs.init is not None:
             assign_weights(self, _trace.load_weights(knobs.init))

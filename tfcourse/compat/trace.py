@@ -64,6 +64,9 @@ class Trace:
     observes_runs = False
     """Subclasses that set this see every ``Session.run`` through :meth:`observe_run`."""
 
+    def session_closing(self, session) -> None:
+        """Called by a legacy ``Session.close()`` (what a program's variables ended as)."""
+
     # -- recording hooks (called by compat's Session and DataSet) ---------------
 
     def observe_run(self, session, fetches, feed_dict, run, run_options):

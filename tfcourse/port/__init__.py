@@ -1,0 +1,174 @@
+"""``tfcourse port``: a TF1 program becomes a readable, runnable Keras 3 program.
+
+The porter is a small compiler, laid out like one:
+
+* :mod:`~tfcourse.port.capture`: run the unchanged program under
+  :mod:`tfcourse.compat` far enough to see its graph, its feeds and its first
+  steps;
+* :mod:`~tfcourse.port.graph` and :mod:`~tfcourse.port.matcher`: the graph
+  with the program lines that made each op, and patterns written in TF1
+  itself, matched against it;
+* :mod:`~tfcourse.port.patterns`: the table of what ports (read it top to
+  bottom);
+* :mod:`~tfcourse.port.lowering`: the model of each ``minimize``: inputs,
+  layers, loss, metrics, optimizer;
+* :mod:`~tfcourse.port.source` and :mod:`~tfcourse.port.emit`: the program
+  rewritten statement by statement into Keras 3.
+
+:func:`port` runs them in order and returns a :class:`PortResult`;
+``tfcourse compare PROGRAM.py`` runs the original and the result side by side.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import os
+from pathlib import Path
+from typing import Any
+
+__all__ = ["PortResult", "port", "default_output"]
+
+
+@dataclasses.dataclass
+class PortResult:
+    """A ported program.
+
+    Attributes:
+        program: the TF1 program's path.
+        source: the Keras 3 program's text.
+        layers: rows (model, layer name, Keras layer, TF1 line, pattern, standard?).
+        weights: per model, rows (layer name, weight name, TF1 variable, Keras shape).
+        line_map: Keras program line -> TF1 program line.
+        notes: what was translated with a remark, for the reader.
+        capture: the :class:`~tfcourse.port.capture.Capture` the port came from.
+        plans: the :class:`~tfcourse.port.lowering.ModelPlan` of each model.
+    """
+
+    program: Path
+    source: str
+    layers: list
+    weights: list
+    line_map: dict
+    notes: list
+    capture: Any = None
+    plans: list = dataclasses.field(default_factory=list)
+
+    @property
+    def standard_layers(self) -> int:
+        return sum(1 for row in self.layers if row[5])
+
+    @property
+    def custom_layers(self) -> int:
+        return sum(1 for row in self.layers if not row[5])
+
+    def write(self, path: str | os.PathLike) -> Path:
+        """Write the Keras program to ``path`` (atomically) and return the path."""
+        from tfcourse.checkpointing import atomic_write  # noqa: PLC0415
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, lambda temporary: Path(temporary).write_text(self.source,
+                                                                        encoding="utf-8"))
+        return path
+
+    def summary(self) -> str:
+        """One line per model: what its layers became."""
+        lines = []
+        models = sorted({row[0] for row in self.layers})
+        for model in models:
+            rows = [row for row in self.layers if row[0] == model]
+            kinds: dict = {}
+            for row in rows:
+                kinds[row[2]] = kinds.get(row[2], 0) + 1
+            listing = ", ".join(f"{kind} x{count}" if count > 1 else kind
+                                for kind, count in kinds.items())
+            custom = sum(1 for row in rows if not row[5])
+            lines.append(f"model {model + 1}: {len(rows)} layers ({listing}); "
+                         f"{len(rows) - custom} standard, {custom} custom")
+        return "\n".join(lines) if lines else "no model (the program trains nothing)"
+
+
+def default_output(program: str | os.PathLike) -> Path:
+    """``PROGRAM_keras.py`` beside ``PROGRAM.py``."""
+    program = Path(program)
+    return program.with_name(f"{program.stem}_keras.py")
+
+
+def port(program: str | os.PathLike, *, argv=(), dataset: str | None = None,
+         max_examples: int | None = None, seed: int | None = None, real_steps: int | None = 3,
+         capture=None) -> PortResult:
+    """Port the TF1 program at ``program`` to Keras 3 (see the module docstring).
+
+    Args:
+        program: the TF1 ``.py`` file (unchanged, as ``tfcourse legacy run`` takes it).
+        argv: its command-line arguments.
+        dataset, max_examples, seed: the legacy run's knobs while it is captured
+            (``dataset="fashion_mnist"`` offline).
+        real_steps: training steps run for real while capturing.
+        capture: an existing :class:`~tfcourse.port.capture.Capture` of the
+            program (``tfcourse compare`` captures while it runs the program).
+
+    Raises:
+        tfcourse.port.capture.CaptureError: the program failed when run.
+        tfcourse.port.lowering.PortError: something cannot be ported; the
+            message names the program's file:line and what.
+    """
+    from tfcourse._runtime import tensorflow_logger_level  # noqa: PLC0415
+    from tfcourse.port.capture import capture as run_capture  # noqa: PLC0415
+    from tfcourse.port.lowering import plan_models  # noqa: PLC0415
+    from tfcourse.port.source import ProgramRewriter  # noqa: PLC0415
+
+    program = Path(program)
+    if capture is None:
+        capture = run_capture(program, argv=argv, dataset=dataset, max_examples=max_examples,
+                              seed=seed, real_steps=real_steps)
+    with tensorflow_logger_level():
+        plans, graph = plan_models(capture)
+        rewriter = ProgramRewriter(capture, plans, graph)
+        rewritten = rewriter.rewrite()
+    source = _assemble(program, capture, rewritten, rewriter)
+    return PortResult(program, source, rewritten.layers, rewritten.weights, rewritten.line_map,
+                      rewritten.notes, capture, plans)
+
+
+def _assemble(program: Path, capture, rewritten, rewriter) -> str:
+    from tfcourse import __version__  # noqa: PLC0415
+
+    original_doc = ast.get_docstring(capture.tree) or ""
+    result = PortResult(program, "", rewritten.layers, [], {}, [])
+    header = [f"Keras 3 version of {program.name}, written by `tfcourse port` (tfcourse "
+              f"{__version__})."]
+    if original_doc:
+        header += ["", f"The TF1 program's docstring:", ""]
+        header += ["    " + line if line else "" for line in original_doc.splitlines()]
+    header += ["", "Layers: " + result.summary().replace("\n", "; ") + ".",
+               f"Compare it with the TF1 program step by step: tfcourse compare {program}"]
+    docstring = '"""' + "\n".join(header).replace('"""', "'''") + '\n"""'
+    body = rewritten.source
+    lines = body.splitlines()
+    # the program's own docstring is in the header now
+    if original_doc and capture.tree.body and isinstance(capture.tree.body[0], ast.Expr):
+        first = capture.tree.body[0]
+        drop = {n for n in range(first.lineno, first.end_lineno + 1)}
+        kept = []
+        for number, line in enumerate(lines, start=1):
+            if rewritten.line_map.get(number) in drop:
+                continue
+            kept.append(line)
+        lines = kept
+    imports = sorted(rewriter.imports, key=_import_order)
+    if "__IMPORTS__" in lines:
+        index = lines.index("__IMPORTS__")
+        lines[index:index + 1] = imports
+    else:
+        lines[0:0] = imports + [""]
+    text = docstring + "\n" + "\n".join(lines).lstrip("\n")
+    return text.rstrip() + "\n"
+
+
+def _import_order(line: str) -> tuple:
+    order = ["import numpy as np", "import tensorflow as tf", "import keras"]
+    if line in order:
+        return (0, order.index(line))
+    return (1, line)

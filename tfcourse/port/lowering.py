@@ -1,0 +1,770 @@
+"""From the program's graph to Keras: the model's layers, initializers, loss, metrics, optimizer.
+
+:func:`plan_models` reads a :class:`~tfcourse.port.capture.Capture` and
+returns one :class:`ModelPlan` per thing the program trains (each
+``optimizer.minimize(loss)``), or, for a program that only evaluates (the
+perceptron's forward pass), one per group of fetched results:
+
+1. **roles of the fed values.** A scalar placeholder is a setting
+   (``keep_prob``, ``is_training``); a placeholder (or a list the program
+   wrote into the graph) is an *input* when some op depending on it reads a
+   trainable variable directly (``tf.matmul(X, W1)``), else a *label*
+   (``Y`` only meets the model inside the loss).
+2. **the model's output.** The ops depending on the inputs and not on the
+   labels form the model; the tensor through which all of them reach the loss
+   (the common dominator, moved back to a tensor the program named) is its
+   output: ``hypothesis``.
+3. **layers.** From the output back to the inputs, each tensor is matched
+   against the recorded layer calls (``tf.layers.dense``...) and then the
+   pattern table (:mod:`tfcourse.port.patterns`), first match wins; an
+   activation right after a ``Dense``/``Conv2D`` is merged into it. Ops no
+   pattern covers are grouped into generated custom layers that hold the exact
+   ops (nothing is dropped).
+4. **loss, regularizers, metrics, optimizer**, from their tables and the
+   recorded ``minimize`` call.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+import numpy as np
+
+from tfcourse.port import patterns as _patterns
+from tfcourse.port.graph import ProgramGraph, constant_value
+from tfcourse.port.matcher import Match, match, trace
+
+__all__ = ["LayerNode", "ModelPlan", "PortError", "Weight", "plan_models"]
+
+
+class PortError(ValueError):
+    """The program cannot be ported as it is; the message names the file:line and why."""
+
+
+@dataclasses.dataclass
+class Weight:
+    """A Keras weight and the TF1 variable it starts from.
+
+    Attributes:
+        name: the Keras weight's attribute (``kernel``, ``bias``, ``gamma``...).
+        variable: the TF1 ``tf.Variable``.
+        shape: the Keras weight's shape (the variable's, unless reshaped).
+    """
+
+    name: str
+    variable: Any
+    shape: tuple
+
+    @property
+    def variable_name(self) -> str:
+        return self.variable.op.name
+
+
+@dataclasses.dataclass
+class LayerNode:
+    """One Keras layer of a ported model.
+
+    Attributes:
+        keras: the layer kind (``Dense``, ``Conv2D``, ``Dropout``, ``Custom``...).
+        arguments: constructor arguments (Python values, or :class:`Code` for expressions).
+        inputs: the program tensors it is called on, in order.
+        output: the program tensor it computes.
+        ops: the program ops it stands for.
+        weights: its weights and the variables they come from.
+        flags: role (``keep_prob``, ``training``...) -> the placeholder the program feeds.
+        pattern: the pattern (or layer call) that produced it.
+        always_on: dropout the program applies in testing too (a constant keep_prob).
+        name: the Keras layer name (set by the emitter).
+    """
+
+    keras: str
+    arguments: dict
+    inputs: list
+    output: Any
+    ops: set
+    weights: list = dataclasses.field(default_factory=list)
+    flags: dict = dataclasses.field(default_factory=dict)
+    pattern: str = ""
+    always_on: bool = False
+    name: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class Code:
+    """A constructor argument written as Python source (an initializer, a regularizer)."""
+
+    text: str
+    imports: tuple = ()
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+@dataclasses.dataclass
+class LossPlan:
+    """The loss: a Keras loss (``code``) or the program's own formula (``custom``)."""
+
+    code: Code | None
+    y_true: Any
+    y_pred: Any
+    ops: set
+    pattern: str = ""
+
+
+@dataclasses.dataclass
+class ModelPlan:
+    """What one ``minimize`` trains (or what one group of fetches computes), in Keras terms.
+
+    Attributes:
+        inputs: the fed placeholders (or data constants) the model reads, in order.
+        labels: the placeholders only the loss reads.
+        flags: placeholders that switch training and inference (scalars).
+        output: the model's output tensor.
+        layers: the layers, inputs to output (topological order).
+        loss: the :class:`LossPlan` (None for a model that is only evaluated).
+        regularizers: (layer, weight name, code) added to weights.
+        minimize: the recorded :class:`~tfcourse.compat.optimizers.MinimizeCall`.
+        extra_outputs: other model tensors the program fetches (``predicted``).
+    """
+
+    inputs: list
+    labels: list
+    flags: list
+    output: Any
+    layers: list
+    loss: LossPlan | None = None
+    regularizers: list = dataclasses.field(default_factory=list)
+    minimize: Any = None
+    extra_outputs: list = dataclasses.field(default_factory=list)
+
+    def node_of(self, tensor) -> LayerNode | None:
+        for node in self.layers:
+            if node.output is tensor:
+                return node
+        return None
+
+    @property
+    def weights(self) -> list[tuple[LayerNode, Weight]]:
+        return [(node, weight) for node in self.layers for weight in node.weights]
+
+
+# -- tracing the tables once ---------------------------------------------------------------
+
+_TRACED: dict = {}
+
+
+def traced(table_name: str) -> list:
+    """The traced patterns of one table of :mod:`tfcourse.port.patterns`, in order."""
+    if table_name not in _TRACED:
+        _TRACED[table_name] = [trace(pattern) for pattern in getattr(_patterns, table_name)]
+    return _TRACED[table_name]
+
+
+def first_match(table_name: str, tensor, graph: ProgramGraph, accept=None,
+                scope=None) -> Match | None:
+    for traced_pattern in traced(table_name):
+        found = match(traced_pattern, tensor, graph, scope if scope is not None else graph.forward)
+        if found is not None and (accept is None or accept(found)):
+            return found
+    return None
+
+
+# -- initializers ----------------------------------------------------------------------------
+
+def _fans(shape) -> tuple[float, float]:
+    shape = [int(dim) for dim in shape]
+    if len(shape) < 1:
+        return 1.0, 1.0
+    if len(shape) == 1:
+        return float(shape[0]), float(shape[0])
+    receptive = float(np.prod(shape[:-2])) if len(shape) > 2 else 1.0
+    return shape[-2] * receptive, shape[-1] * receptive
+
+
+def _close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=2e-6)
+
+
+def initializer_code(variable, graph: ProgramGraph, shape=None) -> Code:
+    """The Keras (or tfcourse) initializer drawing what ``variable``'s initial value draws."""
+    initial = variable.initializer.inputs[1] if variable.initializer.inputs else None
+    shape = tuple(int(d) for d in (shape or variable.shape))
+    if initial is None:
+        raise PortError(f"variable {variable.op.name} has no initial value to port")
+    value = constant_value(initial)
+    if value is None and initial.op.type == "Fill":
+        value = constant_value(initial.op.inputs[1])
+    if value is not None:
+        value = np.asarray(value)
+        if np.all(value == 0):
+            return Code('"zeros"')
+        if np.all(value == 1):
+            return Code('"ones"')
+        if value.size == 1 or np.all(value == value.flat[0]):
+            return Code(f"keras.initializers.Constant({float(value.flat[0])!r})")
+        return Code(f"keras.initializers.Constant({value.reshape(shape).tolist()!r})")
+    found = first_match("INITIALIZERS", initial, graph)
+    if found is None:
+        raise PortError(
+            f"{_where(graph, initial.op)}: the initial value of variable {variable.op.name} "
+            f"({initial.op.type}) is not one tfcourse port recognizes (random_normal, "
+            "truncated_normal, random_uniform, Xavier/Glorot, zeros, ones, constants)"
+        )
+    kind = found.pattern.data["keras"]
+    fan_in, fan_out = _fans(shape)
+    if kind == "RandomUniform":
+        low = float(found.constants["minval"])
+        high = float(found.constants["maxval"])
+        if _close(-low, high):
+            for name, limit in (("GlorotUniform", math.sqrt(6.0 / (fan_in + fan_out))),
+                                ("HeUniform", math.sqrt(6.0 / fan_in)),
+                                ("LecunUniform", math.sqrt(3.0 / fan_in))):
+                if _close(high, limit):
+                    return Code(f"keras.initializers.{name}()")
+        return Code(f"keras.initializers.RandomUniform(minval={low!r}, maxval={high!r})")
+    mean = float(found.constants["mean"])
+    stddev = float(found.constants["stddev"])
+    if kind == "TruncatedNormal" and mean == 0.0:
+        contrib = {"Xavier": math.sqrt(1.3 * 2.0 / (fan_in + fan_out)),
+                   "He": math.sqrt(1.3 * 2.0 / fan_in)}
+        for name, target in contrib.items():
+            if _close(stddev, target):
+                uniform = ", uniform=False" if name == "Xavier" else ""
+                return Code(f"initializers.{name}(convention=\"tf1\"{uniform})",
+                            ("from tfcourse import initializers",))
+        keras_truncation = 0.87962566103423978
+        for name, target in (("GlorotNormal", math.sqrt(2.0 / (fan_in + fan_out))),
+                             ("HeNormal", math.sqrt(2.0 / fan_in)),
+                             ("LecunNormal", math.sqrt(1.0 / fan_in))):
+            if _close(stddev, target / keras_truncation):
+                return Code(f"keras.initializers.{name}()")
+    arguments = [] if mean == 0.0 else [f"mean={mean!r}"]
+    arguments.append(f"stddev={stddev!r}")
+    return Code(f"keras.initializers.{kind}({', '.join(arguments)})")
+
+
+def _where(graph: ProgramGraph, op) -> str:
+    line = graph.line(op)
+    return f"{graph.program}:{line}" if line else graph.program
+
+
+# -- roles of the fed values -------------------------------------------------------------------
+
+def _reads_variable(op, graph: ProgramGraph, trainable_ops: set) -> bool:
+    for tensor in op.inputs:
+        variable = graph.variable_of(tensor)
+        if variable is not None and (variable.handle.op if hasattr(variable, "handle")
+                                     else variable.op) in trainable_ops:
+            return True
+    return False
+
+
+def _descendants(sources: set, within: set, graph: ProgramGraph) -> set:
+    """Ops of ``within`` that depend (through data inputs) on an op of ``sources``."""
+    result = set()
+    for op in sorted(within, key=lambda o: o._id):
+        if op in sources or any(tensor.op in result or tensor.op in sources
+                                for tensor in op.inputs):
+            result.add(op)
+    return result
+
+
+def classify_feeds(loss, fed: list, graph: ProgramGraph, values: dict | None = None
+                   ) -> tuple[list, list, list]:
+    """``(inputs, labels, flags)`` among the fed tensors ``fed`` of a training step of ``loss``.
+
+    ``values``: what was fed (a placeholder of unknown shape fed a number is a setting).
+    """
+    values = values or {}
+    region = graph.data_ancestors([loss])
+    trainable_ops = {(v.handle.op if hasattr(v, "handle") else v.op) for v in graph.trainable}
+    inputs, labels, flags = [], [], []
+    for tensor in fed:
+        if tensor.op not in region:
+            continue
+        if tensor.shape.rank == 0 or (tensor.shape.rank is None and tensor in values
+                                      and np.ndim(values[tensor]) == 0):
+            flags.append(tensor)
+            continue
+        dependent = _descendants({tensor.op}, region, graph)
+        if any(_reads_variable(op, graph, trainable_ops) for op in dependent):
+            inputs.append(tensor)
+        else:
+            labels.append(tensor)
+    return inputs, labels, flags
+
+
+def data_constants(loss, graph: ProgramGraph, namespace: dict) -> list:
+    """Lists or arrays the program wrote into the graph as data (``x_train * W + b``)."""
+    values = [value for value in namespace.values()
+              if isinstance(value, (list, tuple, np.ndarray)) and np.size(value) > 0]
+    found = []
+    for op in graph.data_ancestors([loss]):
+        if op.type != "Const" or not graph.is_constant_data(op.outputs[0]):
+            continue
+        value = constant_value(op.outputs[0])
+        for candidate in values:
+            try:
+                same = np.array_equal(np.asarray(candidate, dtype=value.dtype), value)
+            except (TypeError, ValueError):
+                same = False
+            if same:
+                found.append(op.outputs[0])
+                break
+    return sorted(found, key=lambda tensor: tensor.op._id)
+
+
+# -- the model's output ------------------------------------------------------------------------
+
+def assignment_names(capture, graph: ProgramGraph) -> dict:
+    """op -> the program's name for its output: the target of the statement whose value it is.
+
+    The value of ``L1 = tf.nn.relu(tf.matmul(X, W1) + b1)`` is the last op
+    that statement made; for a call of the program's own function
+    (``L1 = batch_norm_layer(X, ...)``) it is the last op made inside the call.
+    """
+    import ast  # noqa: PLC0415
+
+    spans = []
+    for statement in ast.walk(capture.tree):
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+            target = statement.targets[0]
+            if isinstance(target, (ast.Name, ast.Attribute)):
+                spans.append((statement.lineno, statement.end_lineno, ast.unparse(target)))
+    last: dict = {}
+    for op in graph.graph.get_operations():
+        lines = graph.lines(op)
+        for depth, line in enumerate(lines):
+            for start, end, name in spans:
+                if start <= line <= end:
+                    key = (start, depth, lines[:depth])
+                    if key not in last or op._id > last[key][0]._id:
+                        last[key] = (op, name)
+    names: dict = {}
+    for (start, depth, _), (op, name) in sorted(last.items(), key=lambda item: -item[0][1]):
+        names[op] = name  # outer statements (smaller depth) win, as they are applied last
+    return names
+
+
+def model_output(loss, inputs: list, labels: list, graph: ProgramGraph, names: dict):
+    """The tensor through which every input reaches the loss (see the module docstring)."""
+    region_all = graph.data_ancestors([loss])
+    from_inputs = _descendants({t.op for t in inputs}, region_all, graph)
+    from_labels = _descendants({t.op for t in labels}, region_all, graph)
+    model_ops = from_inputs - from_labels
+    frontier = []
+    for op in model_ops:
+        for tensor in op.outputs:
+            consumers = [c for c in graph.consumers(tensor) if c in region_all]
+            if tensor.op is loss.op or any(c not in model_ops for c in consumers):
+                frontier.append(tensor)
+    if not frontier:
+        raise PortError(f"{_where(graph, loss.op)}: the loss does not depend on the fed inputs")
+    candidate = _common_dominator(frontier, model_ops, graph)
+    # Walk back to a tensor the program named (log(hypothesis) -> hypothesis).
+    while candidate is not None and candidate.op not in names:
+        data_inputs = [t for t in candidate.op.inputs if t.op in model_ops]
+        if len(data_inputs) != 1:
+            break
+        candidate = data_inputs[0]
+    return candidate, model_ops
+
+
+def _common_dominator(frontier: list, model_ops: set, graph: ProgramGraph):
+    """The latest tensor that every path from the inputs to each frontier tensor goes through."""
+    if len(frontier) == 1:
+        return frontier[0]
+    ancestor_sets = [graph.data_ancestors([tensor]) & model_ops for tensor in frontier]
+    common = set.intersection(*ancestor_sets)
+    for op in sorted(common, key=lambda o: -o._id):
+        tensor = op.outputs[0]
+        # every frontier tensor must be unreachable from the inputs once `op` is removed
+        if all(_through(f, op, model_ops, graph) for f in frontier):
+            return tensor
+    return None
+
+
+def _through(tensor, op, model_ops: set, graph: ProgramGraph) -> bool:
+    """Whether all model paths into ``tensor`` pass through ``op``."""
+    stack, seen = [tensor.op], set()
+    while stack:
+        current = stack.pop()
+        if current is op or current in seen:
+            continue
+        seen.add(current)
+        model_inputs = [t.op for t in current.inputs if t.op in model_ops]
+        if not model_inputs and current in model_ops:
+            return False  # reached an input without passing through `op`
+        stack.extend(model_inputs)
+    return True
+
+
+# -- layers ------------------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class Context:
+    """What layer builders need besides the match: the graph and the fed values."""
+
+    graph: ProgramGraph
+    train_feeds: dict        # placeholder -> value fed at the training steps
+    boundary: set            # ops a layer must not swallow (inputs, labels, flags)
+
+
+def _weights(found: Match, entry, graph: ProgramGraph, shapes=None) -> list:
+    weights = []
+    for argument, keras_name in entry.weights.items():
+        variable = graph.variable_of(found.bindings[argument])
+        shape = tuple(int(d) for d in variable.shape)
+        if shapes and keras_name in shapes:
+            shape = shapes[keras_name]
+        weights.append(Weight(keras_name, variable, shape))
+    return weights
+
+
+def _initializers(weights: list, graph: ProgramGraph) -> dict:
+    arguments = {}
+    for weight in weights:
+        arguments[f"{weight.name}_initializer"] = initializer_code(weight.variable, graph,
+                                                                   weight.shape)
+    return arguments
+
+
+def _pair(values, name: str) -> tuple:
+    values = list(values)
+    return (int(values[1]), int(values[2]))
+
+
+def _padding(op) -> str:
+    return op.get_attr("padding").decode().lower()
+
+
+def build_layer(found: Match, context: Context) -> LayerNode:
+    """The :class:`LayerNode` a layer pattern's match becomes."""
+    entry = found.pattern.data
+    graph = context.graph
+    kind = entry.keras
+    inputs = [found.bindings[name] for name in entry.inputs]
+    ops = found.program_ops
+    flags = {role: found.bindings[argument] for argument, role in entry.flags.items()
+             if argument in found.bindings}
+    arguments: dict = {}
+    weights: list = []
+    always_on = False
+    if kind in ("Dense", "ScalarDense"):
+        shapes = {"kernel": (1, 1)} if kind == "ScalarDense" else None
+        weights = _weights(found, entry, graph, shapes)
+        kernel = weights[0]
+        arguments["units"] = int(kernel.shape[1])
+        if len(weights) == 1:
+            arguments["use_bias"] = False
+        arguments.update(_initializers(weights, graph))
+        if entry.options.get("bias") == "add":
+            arguments["_class"] = "TF1Dense"
+    elif kind == "Conv2D":
+        weights = _weights(found, entry, graph)
+        conv = found.op("Conv2D")
+        if conv.get_attr("data_format") != b"NHWC":
+            raise PortError(f"{_where(graph, conv)}: only channels-last (NHWC) convolutions port")
+        kernel = weights[0]
+        arguments["filters"] = int(kernel.shape[3])
+        arguments["kernel_size"] = (int(kernel.shape[0]), int(kernel.shape[1]))
+        arguments["strides"] = _pair(conv.get_attr("strides"), "strides")
+        arguments["padding"] = _padding(conv)
+        dilations = _pair(conv.get_attr("dilations"), "dilations")
+        if dilations != (1, 1):
+            arguments["dilation_rate"] = dilations
+        if len(weights) == 1:
+            arguments["use_bias"] = False
+        arguments.update(_initializers(weights, graph))
+        if entry.options.get("bias") == "add":
+            arguments["_class"] = "TF1Conv2D"
+    elif kind in ("MaxPooling2D", "AveragePooling2D"):
+        pool = found.op("MaxPool" if kind == "MaxPooling2D" else "AvgPool")
+        arguments["pool_size"] = _pair(pool.get_attr("ksize"), "ksize")
+        arguments["strides"] = _pair(pool.get_attr("strides"), "strides")
+        arguments["padding"] = _padding(pool)
+    elif kind == "Reshape":
+        shape = [int(d) for d in found.constants["shape"]]
+        source_shape = inputs[0].shape
+        tail = source_shape[1:]
+        if shape and shape[0] == -1 and len(shape) == 2 and tail.is_fully_defined() and \
+                shape[1] == int(np.prod(tail.as_list())):
+            kind = "Flatten"
+        elif shape and shape[0] == -1:
+            arguments["target_shape"] = tuple(shape[1:])
+        else:
+            return None
+    elif kind == "Dropout":
+        if "keep_prob" in flags:
+            value = context.train_feeds.get(flags["keep_prob"])
+            if value is None:
+                return None
+            arguments["rate"] = float(np.round(1.0 - float(value), 7))
+        elif "rate" in flags:
+            value = context.train_feeds.get(flags["rate"])
+            if value is None:
+                return None
+            arguments["rate"] = float(value)
+        else:
+            arguments["rate"] = float(np.round(float(found.constants["rate"]), 7))
+            always_on = True
+    elif kind == "Activation":
+        arguments["activation"] = entry.options["activation"]
+    elif kind == "LeakyReLU":
+        arguments["negative_slope"] = float(np.round(found.op("LeakyRelu").get_attr("alpha"), 7))
+    elif kind == "Maximum":  # tf.maximum(alpha * x, x)
+        alpha = float(found.constants["alpha"])
+        if not 0.0 <= alpha < 1.0:
+            return None
+        kind = "LeakyReLU"
+        arguments["negative_slope"] = float(np.round(alpha, 7))
+    else:
+        raise PortError(f"no layer builder for {kind}")
+    node = LayerNode(kind, arguments, inputs, found.output, ops, weights, flags,
+                     pattern=found.pattern.name, always_on=always_on)
+    if kind == "ScalarDense":
+        node.keras = "Dense"
+        node.arguments["_scalar"] = True
+    return node
+
+
+def _layer_match(tensor, context: Context) -> LayerNode | None:
+    graph = context.graph
+    for traced_pattern in traced("LAYERS"):
+        found = match(traced_pattern, tensor, graph, graph.forward)
+        if found is None:
+            continue
+        if found.program_ops & context.boundary:
+            continue
+        node = build_layer(found, context)
+        if node is not None:
+            return node
+    return None
+
+
+FUSABLE = {"Dense", "Conv2D"}
+
+
+def _fuse_activations(nodes: list, graph: ProgramGraph, keep: set) -> list:
+    """``Dense`` then ``Activation("relu")`` -> ``Dense(activation="relu")`` where nothing else
+    reads the pre-activation (and the program does not fetch it)."""
+    by_output = {node.output.ref(): node for node in nodes}
+    fused = []
+    removed = set()
+    for node in nodes:
+        if node.keras not in ("Activation",) or id(node) in removed:
+            continue
+        producer = by_output.get(node.inputs[0].ref())
+        if producer is None or producer.keras not in FUSABLE or "activation" in producer.arguments:
+            continue
+        if producer.output.ref() in keep:
+            continue
+        if len(graph.consumers(producer.output)) != 1:
+            continue
+        producer.arguments["activation"] = node.arguments["activation"]
+        producer.ops |= node.ops
+        producer.output = node.output
+        removed.add(id(node))
+        fused.append(node)
+    return [node for node in nodes if id(node) not in removed]
+
+
+def cover(outputs: list, context: Context, keep: set = frozenset()) -> list:
+    """The layers computing ``outputs`` from the boundary (inputs and flags), in order.
+
+    ``keep``: refs of tensors the program uses elsewhere (fetches), which must
+    stay layer outputs.
+    """
+    graph = context.graph
+    nodes: dict = {}
+    leftover: set = set()
+    stack = list(outputs)
+    visited = set()
+    while stack:
+        tensor = stack.pop()
+        op = tensor.op
+        if op in context.boundary or op in visited or op.type == "Const":
+            continue
+        if graph.variable_of(tensor) is not None:
+            continue
+        visited.add(op)
+        node = _layer_match(tensor, context)
+        if node is None:
+            leftover.add(op)
+            stack.extend(t for t in op.inputs)
+            continue
+        nodes[node.output.ref()] = node
+        visited |= node.ops
+        stack.extend(node.inputs)
+    ordered = sorted(nodes.values(), key=lambda node: node.output.op._id)
+    if leftover:
+        ordered = _with_custom_layers(ordered, leftover, context)
+    return _fuse_activations(ordered, graph, keep)
+
+
+def _with_custom_layers(nodes: list, leftover: set, context: Context) -> list:
+    """Group the ops no pattern covered into custom layers holding the exact ops."""
+    graph = context.graph
+    components = []
+    remaining = set(leftover)
+    while remaining:
+        seed = remaining.pop()
+        component, stack = {seed}, [seed]
+        while stack:
+            op = stack.pop()
+            neighbours = [t.op for t in op.inputs] + [c for t in op.outputs
+                                                      for c in graph.consumers(t)]
+            for other in neighbours:
+                if other in remaining:
+                    remaining.discard(other)
+                    component.add(other)
+                    stack.append(other)
+        components.append(component)
+    for component in components:
+        node = custom_node(component, context)
+        nodes.append(node)
+    return sorted(nodes, key=lambda node: node.output.op._id)
+
+
+def custom_node(ops: set, context: Context) -> LayerNode:
+    """A generated layer that runs ``ops`` as the program did (reads of variables become weights)."""
+    graph = context.graph
+    inputs, weights, seen_inputs = [], [], set()
+    for op in sorted(ops, key=lambda o: o._id):
+        for tensor in op.inputs:
+            if tensor.op in ops or tensor.op.type == "Const":
+                continue
+            variable = graph.variable_of(tensor)
+            if variable is not None:
+                if all(w.variable is not variable for w in weights):
+                    name = variable.op.name.split("/")[-1]
+                    weights.append(Weight(name, variable, tuple(int(d) for d in variable.shape)))
+                continue
+            if tensor.ref() not in seen_inputs:
+                seen_inputs.add(tensor.ref())
+                inputs.append(tensor)
+    outputs = [t for op in ops for t in op.outputs
+               if any(c not in ops and c in graph.forward for c in graph.consumers(t))]
+    outputs = sorted({t.ref(): t for t in outputs}.values(), key=lambda t: t.op._id)
+    output = outputs[-1]
+    if len(outputs) > 1:
+        lines = sorted({graph.line(t.op) for t in outputs if graph.line(t.op)})
+        raise PortError(
+            f"{graph.program}:{lines[0] if lines else '?'}: ops no pattern covers produce "
+            f"{len(outputs)} results used elsewhere ({', '.join(t.name for t in outputs)}); "
+            "tfcourse port makes a custom layer only for a computation with one result"
+        )
+    flags = {}
+    for tensor in list(inputs):
+        if tensor.op in context.boundary and tensor.shape.rank == 0:
+            flags[f"setting_{tensor.op.name}"] = tensor
+    return LayerNode("Custom", {}, inputs, output, set(ops),
+                     [Weight(w.name, w.variable, w.shape) for w in weights], flags,
+                     pattern="custom")
+
+
+# -- loss and regularizers -----------------------------------------------------------------------
+
+def _sum_terms(tensor) -> list:
+    op = tensor.op
+    if op.type in ("AddV2", "Add", "AddN"):
+        return [term for t in op.inputs for term in _sum_terms(t)]
+    return [tensor]
+
+
+def plan_loss(loss, output, labels: list, graph: ProgramGraph, model_ops: set, layers: list):
+    """``(LossPlan, regularizers)``: the Keras loss and the weight penalties added to it."""
+    model_refs = {op for op in model_ops}
+    terms = _sum_terms(loss)
+    core, penalties = [], []
+    for term in terms:
+        ancestors = graph.data_ancestors([term])
+        if ancestors & model_refs or any(label.op in ancestors for label in labels):
+            core.append(term)
+        else:
+            penalties.append(term)
+    if len(core) != 1 or (len(terms) > 1 and loss.op.type not in ("AddV2", "Add", "AddN")):
+        core, penalties = [loss], []
+    regularizers = []
+    for term in penalties:
+        found = first_match("REGULARIZERS", term, graph)
+        layer = weight = None
+        if found is not None:
+            variable = graph.variable_of(found.bindings["W"])
+            for node in layers:
+                for candidate in node.weights:
+                    if candidate.variable is variable:
+                        layer, weight = node, candidate
+        if found is None or layer is None:
+            return _custom_loss(loss, output, labels, graph), []
+        factor = found.pattern.data["factor"] * float(found.constants["scale"])
+        regularizers.append((layer, weight.name, Code(f"keras.regularizers.L2({factor!r})")))
+    term = core[0]
+    found = first_match("LOSSES", term, graph,
+                        accept=lambda m: m.bindings[m.pattern.data["y_pred"]] is output)
+    if found is not None:
+        y_true = found.bindings[found.pattern.data["y_true"]]
+        if y_true in labels or any(y_true is label for label in labels):
+            return LossPlan(Code(f"keras.losses.{found.pattern.data['keras']}"), y_true, output,
+                            found.program_ops, found.pattern.name), regularizers
+    return _custom_loss(term, output, labels, graph), regularizers
+
+
+def _custom_loss(term, output, labels, graph: ProgramGraph) -> LossPlan:
+    """The program's own loss formula, kept op for op (a hand-written ``tf.log`` loss)."""
+    stop = {output.op, *(label.op for label in labels)}
+    ops = graph.data_ancestors([term], stop=frozenset(stop)) - stop
+    y_true = labels[0] if labels else None
+    return LossPlan(None, y_true, output, ops, "custom")
+
+
+# -- the models of a program ------------------------------------------------------------------
+
+def _fetched_tensors(capture) -> list:
+    tensors = []
+    for record in capture.runs:
+        for leaf in record.leaves:
+            if hasattr(leaf, "op") and hasattr(leaf, "value_index"):
+                tensors.append(leaf)
+    return tensors
+
+
+def plan_models(capture) -> tuple[list, ProgramGraph]:
+    """The :class:`ModelPlan` of each thing the program trains (see the module docstring)."""
+    from tfcourse.compat.optimizers import minimize_calls  # noqa: PLC0415
+
+    graph = ProgramGraph(capture.graph, str(capture.path))
+    names = assignment_names(capture, graph)
+    fetched = _fetched_tensors(capture)
+    losses = [call.loss for call in minimize_calls(capture.graph) if call.loss is not None]
+    graph.forward = graph.data_ancestors([*fetched, *losses])
+    plans = []
+    for call in minimize_calls(capture.graph):
+        runs = [record for record in capture.runs if call.train_op in record.train_ops]
+        if not runs:
+            continue
+        if call.loss is None:
+            raise PortError(f"{call.location}: apply_gradients on gradients computed by the "
+                            "program itself does not port; use optimizer.minimize(loss)")
+        first = runs[0]
+        fed = list(first.feeds) + data_constants(call.loss, graph, capture.namespace)
+        inputs, labels, flags = classify_feeds(call.loss, fed, graph, first.feeds)
+        if not inputs:
+            raise PortError(f"{call.location}: no fed input reaches the loss through a trainable "
+                            "variable, so there is no model to port")
+        output, model_ops = model_output(call.loss, inputs, labels, graph, names)
+        if output is None:
+            raise PortError(f"{call.location}: the loss reads the model through more than one "
+                            "tensor; tfcourse port needs one model output")
+        boundary = {t.op for t in inputs} | {t.op for t in labels} | {t.op for t in flags}
+        feeds = {key: value for key, value in first.feeds.items()}
+        context = Context(graph, feeds, boundary)
+        extra = [t for t in fetched if t.op in model_ops and t is not output]
+        keep = {t.ref() for t in extra} | {output.ref()}
+        layers = cover([output, *extra], context, keep)
+        loss, regularizers = plan_loss(call.loss, output, labels, graph, model_ops, layers)
+        plans.append(ModelPlan(inputs, labels, flags, output, layers, loss, regularizers, call,
+                               extra))
+    return plans, graph

@@ -1,0 +1,1285 @@
+"""Rewrite the TF1 program, statement by statement, into its Keras 3 version.
+
+The Keras program keeps the TF1 program's own lines wherever they are not
+TensorFlow 1 (data loading, hyperparameters, loops, prints), so that a
+student reads the two side by side. Each statement of the original is, by
+what it did when the program ran (:mod:`tfcourse.port.capture`):
+
+* **kept** as written: plain Python, data loading (``input_data`` becomes
+  ``tfcourse.data.input_data``, which reads the same 55000/5000/10000 split);
+* **replaced** by the Keras code of what it built: a placeholder the model
+  reads becomes ``keras.Input``, ``L1 = tf.nn.relu(tf.matmul(X, W1) + b1)``
+  becomes ``L1 = keras.layers.Dense(256, activation="relu", ...)(X)``, the
+  loss becomes a Keras loss (or a function keeping the program's own
+  formula), ``minimize`` becomes ``keras.Model(...)`` and ``model.compile``;
+* **dropped** when what it built lives elsewhere now: variables (weights of
+  their layer), label placeholders (``y`` of ``fit``), the session and its
+  initializer, ``tf.reset_default_graph()``;
+* **translated** when it ran the session: a training loop over
+  ``next_batch`` becomes ``model.fit`` for one epoch (the epoch loop and its
+  prints stay), a loop of full-batch steps becomes ``model.fit`` with the
+  loop's other lines in a callback, any other training step becomes
+  ``model.train_on_batch``; fetching the model's output becomes
+  ``predict``, an accuracy ``evaluate``, a weight its value.
+
+What cannot be translated raises :class:`~tfcourse.port.lowering.PortError`
+naming the program's file:line.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import textwrap
+from typing import Any
+
+import numpy as np
+
+from tfcourse.port import emit
+from tfcourse.port.graph import ProgramGraph
+from tfcourse.port.lowering import (Code, LayerNode, ModelPlan, PortError, first_match,
+                                    initializer_code)
+
+__all__ = ["ProgramRewriter", "Rewritten"]
+
+_SESSION_CLASSES = ("Session", "InteractiveSession")
+_DROPPED_TF_CALLS = {"reset_default_graph", "disable_v2_behavior", "disable_eager_execution",
+                     "enable_eager_execution", "enable_resource_variables"}
+
+
+@dataclasses.dataclass
+class Rewritten:
+    """The Keras program and what was mapped.
+
+    Attributes:
+        source: the Keras 3 program's text.
+        line_map: line of the Keras program (1-based) -> line of the TF1 program it came from.
+        layers: one row per layer: (model, layer name, Keras layer, TF1 line, pattern, standard).
+        weights: per model (creation order), ``[(layer name, weight, TF1 variable, shape)]``.
+        notes: what the reader should know (mapped approximately, kept as is).
+    """
+
+    source: str
+    line_map: dict
+    layers: list
+    weights: list
+    notes: list
+
+
+def _parents(tree: ast.AST) -> dict:
+    parents = {}
+    for node in ast.walk(tree):
+        for child in ast.iter_child_nodes(node):
+            parents[child] = node
+    return parents
+
+
+def _body_fields(node) -> list[str]:
+    return [name for name in ("body", "orelse", "finalbody", "handlers")
+            if isinstance(getattr(node, name, None), list)]
+
+
+def _is_call_to(node, aliases: set, names: tuple) -> bool:
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr in names and isinstance(node.func.value, ast.Name)
+            and node.func.value.id in aliases)
+
+
+class ProgramRewriter:
+    """Rewrites one captured program (see the module docstring).
+
+    Args:
+        capture: the :class:`~tfcourse.port.capture.Capture`.
+        plans: the :class:`~tfcourse.port.lowering.ModelPlan` list.
+        graph: the :class:`~tfcourse.port.graph.ProgramGraph`.
+    """
+
+    def __init__(self, capture, plans: list[ModelPlan], graph: ProgramGraph):
+        self.capture = capture
+        self.plans = plans
+        self.graph = graph
+        self.lines = capture.source.splitlines()
+        self.tree = capture.tree
+        self.parents = _parents(self.tree)
+        self.path = str(capture.path)
+        self.notes: list[str] = []
+        self.layer_rows: list = []
+        self.taken = {node.id for node in ast.walk(self.tree) if isinstance(node, ast.Name)}
+        self.taken |= {node.name for node in ast.walk(self.tree)
+                       if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+        self._aliases()
+        self._index_statements()
+        self._index_events()
+        self.imports = {"import keras"}
+        self.prelude: list[str] = []       # generated classes, before the first use
+        self.expressions: dict = {}        # tensor ref -> expression at the current point
+        self.current_binding: dict = {}    # expression -> tensor ref it holds now
+        self.model_names: dict = {}        # id(plan) -> model expression
+        self.metric_names: dict = {}       # id(plan) -> [(tensor, name, keras code)]
+        self.emitted_imports = False
+        self._plan_models()
+
+    # -- where things are ----------------------------------------------------------------
+
+    def _aliases(self) -> None:
+        self.tf_aliases, self.input_data_aliases, self.tf_import_nodes = set(), set(), set()
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name == "tensorflow" or alias.name.startswith("tensorflow.") \
+                            or alias.name.startswith("tfcourse.compat.v1"):
+                        self.tf_aliases.add(alias.asname or alias.name.split(".")[0])
+                        self.tf_import_nodes.add(node)
+            elif isinstance(node, ast.ImportFrom) and node.module and (
+                    node.module.startswith("tensorflow") or node.module.startswith("tfcourse.compat")):
+                self.tf_import_nodes.add(node)
+                for alias in node.names:
+                    if alias.name == "input_data":
+                        self.input_data_aliases.add(alias.asname or alias.name)
+                    else:
+                        self.tf_aliases.add(alias.asname or alias.name)
+
+    def _index_statements(self) -> None:
+        """line -> innermost statement containing it."""
+        self.statement_at: dict[int, ast.stmt] = {}
+        spans = []
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.stmt):
+                spans.append(node)
+        for node in sorted(spans, key=lambda n: (n.end_lineno - n.lineno), reverse=True):
+            header_end = node.end_lineno
+            fields = _body_fields(node)
+            if fields:
+                first_child = min((child.lineno for name in fields for child in getattr(node, name)
+                                   if hasattr(child, "lineno")), default=node.end_lineno + 1)
+                header_end = first_child - 1
+            for line in range(node.lineno, max(header_end, node.lineno) + 1):
+                self.statement_at[line] = node
+
+    def enclosing(self, node, kinds) -> Any:
+        parent = self.parents.get(node)
+        while parent is not None and not isinstance(parent, kinds):
+            parent = self.parents.get(parent)
+        return parent
+
+    def anchor_statement(self, op) -> ast.stmt | None:
+        """The statement where the Keras code for ``op`` goes (module docstring of lowering)."""
+        frames = self.graph.lines(op)
+        for line in reversed(frames):
+            statement = self.statement_at.get(line)
+            if statement is None:
+                continue
+            function = self.enclosing(statement, (ast.FunctionDef, ast.AsyncFunctionDef))
+            if function is None:
+                return statement
+            if isinstance(self.parents.get(function), ast.ClassDef):
+                return statement
+        return self.statement_at.get(frames[0]) if frames else None
+
+    def _index_events(self) -> None:
+        self.graph_statements: set = set()
+        for op in self.graph.graph.get_operations():
+            for line in self.graph.lines(op):
+                statement = self.statement_at.get(line)
+                if statement is not None:
+                    self.graph_statements.add(statement)
+        self.runs_by_statement: dict = {}
+        for record in self.capture.runs:
+            if not record.stack:
+                continue
+            statement = self.statement_at.get(record.stack[-1][1])
+            if statement is not None:
+                self.runs_by_statement.setdefault(statement, []).append(record)
+        self.batch_sites_by_statement: dict = {}
+        for site in self.capture.recorder.batch_sites:
+            statement = self.statement_at.get(site.location[1])
+            if statement is not None:
+                self.batch_sites_by_statement.setdefault(statement, []).append(site)
+
+    def where(self, node) -> str:
+        return f"{self.path}:{getattr(node, 'lineno', '?')}"
+
+    def text(self, node) -> str:
+        return ast.get_source_segment(self.capture.source, node) or ast.unparse(node)
+
+    # -- what each model needs, placed at its statements ---------------------------------
+
+    def _plan_models(self) -> None:
+        self.emissions: dict = {}  # statement -> [(order key, kind, payload)]
+        for index, plan in enumerate(self.plans):
+            for tensor in plan.inputs:
+                self._emit_at(tensor.op, ("input", plan, tensor))
+            for node in plan.layers:
+                self._emit_at(node.output.op, ("layer", plan, node))
+            if plan.loss is not None and plan.minimize is not None:
+                loss_statement = self.anchor_statement(plan.minimize.loss.op)
+                minimize_statement = self.statement_at.get(
+                    int(plan.minimize.location.rsplit(":", 1)[1]))
+                if loss_statement is not None and loss_statement is not minimize_statement:
+                    self._emit_at(plan.minimize.loss.op, ("loss", plan, None))
+                self.emissions.setdefault(minimize_statement, []).append(
+                    (plan.minimize.train_op._id, "model", plan, None))
+        for statement in self.emissions:
+            self.emissions[statement].sort(key=lambda item: item[0])
+        self._find_metrics()
+
+    def _emit_at(self, op, item) -> None:
+        statement = self.anchor_statement(op)
+        if statement is None:
+            raise PortError(f"{self.path}: {op.name} was not made by a line of the program")
+        self.emissions.setdefault(statement, []).append((op._id, *item))
+
+    def _find_metrics(self) -> None:
+        """Accuracy ops the program fetches become compiled Keras metrics."""
+        for plan in self.plans:
+            found = []
+            if plan.loss is None:
+                continue
+            for record in self.capture.runs:
+                for leaf in record.leaves:
+                    if not hasattr(leaf, "value_index") or any(leaf is t for t, _, _ in found):
+                        continue
+                    metric = first_match(
+                        "METRICS", leaf, self.graph,
+                        accept=lambda m: m.bindings[m.pattern.data["y_pred"]] is plan.output
+                        and any(m.bindings[m.pattern.data["y_true"]] is label
+                                for label in plan.labels))
+                    if metric is not None:
+                        name = self._tensor_name(leaf) or "accuracy"
+                        name = name.split(".")[-1]
+                        found.append((leaf, name, metric.pattern.data["keras"]))
+            self.metric_names[id(plan)] = found
+
+    def _tensor_name(self, tensor) -> str | None:
+        from tfcourse.port.lowering import assignment_names  # noqa: PLC0415
+
+        if not hasattr(self, "_names"):
+            self._names = assignment_names(self.capture, self.graph)
+        return self._names.get(tensor.op)
+
+    # -- the rewrite -------------------------------------------------------------------------
+
+    def rewrite(self) -> Rewritten:
+        out: list[tuple[str, int | None]] = []
+        self.session_names = self._session_names()
+        self._block(self.tree.body, "", out)
+        body = [line for line, _ in out]
+        line_origin = [origin for _, origin in out]
+        head, head_origin = self._head()
+        lines = head + self.prelude_lines() + body
+        origins = head_origin + [None] * len(self.prelude_lines()) + line_origin
+        text = "\n".join(_collapse_blank_lines(lines)).rstrip() + "\n"
+        line_map = {}
+        kept = _collapse_blank_lines(list(zip(lines, origins)), pairs=True)
+        for number, (_, origin) in enumerate(kept, start=1):
+            if origin is not None:
+                line_map[number] = origin
+        weights = [self._weight_rows(plan) for plan in self.plans]
+        return Rewritten(text, line_map, self.layer_rows, weights, self.notes)
+
+    def prelude_lines(self) -> list[str]:
+        if not self.prelude:
+            return []
+        return [*self.prelude, ""]
+
+    def _head(self):
+        return [], []
+
+    def _session_names(self) -> set:
+        names = set()
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Assign) and _is_call_to(node.value, self.tf_aliases,
+                                                            _SESSION_CLASSES):
+                names |= {ast.unparse(t) for t in node.targets}
+            if isinstance(node, ast.withitem) and _is_call_to(node.context_expr, self.tf_aliases,
+                                                              _SESSION_CLASSES):
+                if node.optional_vars is not None:
+                    names.add(ast.unparse(node.optional_vars))
+        return names
+
+    def _gap(self, previous_end: int, statement, indent: str, out: list, dropped: bool) -> None:
+        """Comments and blank lines between two statements of the original."""
+        start = statement.lineno - 1
+        decorators = getattr(statement, "decorator_list", None)
+        if decorators:
+            start = min(d.lineno for d in decorators) - 1
+        for number in range(previous_end, start):
+            line = self.lines[number]
+            stripped = line.strip()
+            if not stripped:
+                out.append(("", None))
+            elif stripped.startswith("#") and not dropped:
+                out.append((indent + stripped, number + 1))
+
+    def _block(self, statements: list, indent: str, out: list) -> None:
+        previous_end = statements[0].lineno - 1 if statements else 0
+        if statements and getattr(statements[0], "decorator_list", None):
+            previous_end = min(d.lineno for d in statements[0].decorator_list) - 1
+        for statement in statements:
+            mark = len(out)
+            self._statement(statement, indent, out)
+            produced = out[mark:]
+            gap: list = []
+            self._gap(previous_end, statement, indent, gap, dropped=not produced)
+            out[mark:mark] = gap
+            previous_end = statement.end_lineno
+        if statements and all(not line.strip() for line, _ in out[-1:]) and False:
+            pass
+
+    def _keep(self, statement, indent: str, out: list) -> None:
+        """The statement's original text, re-indented to ``indent``."""
+        start = statement.lineno
+        decorators = getattr(statement, "decorator_list", None)
+        if decorators:
+            start = min(d.lineno for d in decorators)
+        segment = self.lines[start - 1:statement.end_lineno]
+        old_indent = segment[0][:len(segment[0]) - len(segment[0].lstrip())]
+        for offset, line in enumerate(segment):
+            if line.startswith(old_indent):
+                line = indent + line[len(old_indent):]
+            out.append((line.rstrip(), start + offset))
+        self._check_no_tf(statement)
+
+    def _check_no_tf(self, statement) -> None:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Name) and node.id in self.tf_aliases:
+                raise PortError(f"{self.where(node)}: `{self.text(self.parents.get(node, node))}` "
+                                "uses TensorFlow 1 in a way tfcourse port does not translate")
+            if isinstance(node, ast.Name) and node.id in self.session_names:
+                raise PortError(f"{self.where(node)}: the session `{node.id}` is used in a way "
+                                "tfcourse port does not translate")
+
+    def _header(self, statement, indent: str, out: list) -> None:
+        """The header line(s) of a compound statement, as written."""
+        fields = _body_fields(statement)
+        first = min(child.lineno for name in fields for child in getattr(statement, name)
+                    if hasattr(child, "lineno"))
+        start = statement.lineno
+        decorators = getattr(statement, "decorator_list", None)
+        if decorators:
+            start = min(d.lineno for d in decorators)
+        segment = self.lines[start - 1:first - 1]
+        old_indent = segment[0][:len(segment[0]) - len(segment[0].lstrip())]
+        for offset, line in enumerate(segment):
+            if not line.strip() or line.strip().startswith("#"):
+                continue
+            if line.startswith(old_indent):
+                line = indent + line[len(old_indent):]
+            out.append((line.rstrip(), start + offset))
+
+    def _statement(self, statement, indent: str, out: list) -> None:
+        inner = indent + "    "
+        if statement in self.tf_import_nodes:
+            if not self.emitted_imports:
+                self.emitted_imports = True
+                out.append(("__IMPORTS__", statement.lineno))
+            if any(alias.name == "input_data" for alias in getattr(statement, "names", [])):
+                self.imports.add("from tfcourse.data import input_data")
+            return
+        if statement in self.emissions:
+            for _, kind, plan, payload in self.emissions[statement]:
+                for line in self._emission(kind, plan, payload, statement):
+                    out.append((indent + line if line else "", statement.lineno))
+            return
+        if isinstance(statement, ast.With):
+            unwrap = all(self._is_tf_context(item.context_expr) for item in statement.items)
+            if unwrap:
+                self._block(statement.body, indent, out)
+                return
+            self._header(statement, indent, out)
+            self._block(statement.body, inner, out)
+            return
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if self._only_builds_graph(statement) and not isinstance(self.parents.get(statement),
+                                                                     ast.ClassDef):
+                return
+            self._header(statement, indent, out)
+            mark = len(out)
+            self._block(statement.body, inner, out)
+            if not any(line.strip() for line, _ in out[mark:]):
+                out.append((inner + "pass", statement.lineno))
+            return
+        if isinstance(statement, ast.For) and self._training_loop(statement, indent, out):
+            return
+        if isinstance(statement, (ast.For, ast.While, ast.If, ast.ClassDef, ast.Try)):
+            self._compound(statement, indent, out)
+            return
+        # simple statements
+        if self._is_session_statement(statement):
+            return
+        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
+            call = statement.value
+            if _is_call_to(call, self.tf_aliases, ("set_random_seed",)):
+                self.notes.append("tf.set_random_seed(N) became keras.utils.set_random_seed(N): "
+                                  "Keras draws its own random numbers, from the same seed")
+                out.append((f"{indent}keras.utils.set_random_seed({self.text(call.args[0])})",
+                            statement.lineno))
+                return
+            if _is_call_to(call, self.tf_aliases, tuple(_DROPPED_TF_CALLS)):
+                return
+        if statement in self.runs_by_statement:
+            self._run_statement(statement, indent, out)
+            return
+        if statement in self.graph_statements:
+            return
+        self._keep(statement, indent, out)
+
+    def _compound(self, statement, indent: str, out: list) -> None:
+        inner = indent + "    "
+        self._header(statement, indent, out)
+        mark = len(out)
+        self._block(statement.body, inner, out)
+        if not any(line.strip() for line, _ in out[mark:]):
+            out.append((inner + "pass", statement.lineno))
+        if isinstance(statement, ast.Try):
+            for handler in statement.handlers:
+                self._header_of_clause(handler, indent, out)
+                self._block(handler.body, inner, out)
+        if getattr(statement, "orelse", None):
+            out.append((indent + ("else:" if not (isinstance(statement, ast.If) and len(
+                statement.orelse) == 1 and isinstance(statement.orelse[0], ast.If)) else "else:"),
+                statement.orelse[0].lineno))
+            self._block(statement.orelse, inner, out)
+        if getattr(statement, "finalbody", None):
+            out.append((indent + "finally:", statement.finalbody[0].lineno))
+            self._block(statement.finalbody, inner, out)
+
+    def _header_of_clause(self, handler, indent: str, out: list) -> None:
+        line = self.lines[handler.lineno - 1]
+        out.append((indent + line.strip(), handler.lineno))
+
+    def _is_tf_context(self, expression) -> bool:
+        if _is_call_to(expression, self.tf_aliases, _SESSION_CLASSES + (
+                "variable_scope", "name_scope", "control_dependencies", "device")):
+            return True
+        if isinstance(expression, ast.Call) and isinstance(expression.func, ast.Attribute) and \
+                expression.func.attr in ("as_default",):
+            return True
+        return False
+
+    def _is_session_statement(self, statement) -> bool:
+        if isinstance(statement, ast.Assign) and _is_call_to(statement.value, self.tf_aliases,
+                                                             _SESSION_CLASSES):
+            return True
+        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
+            func = statement.value.func
+            if isinstance(func, ast.Attribute) and func.attr == "close" and \
+                    ast.unparse(func.value) in self.session_names:
+                return True
+        if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Name) and \
+                statement.value.id in self.session_names:
+            self.session_names |= {ast.unparse(t) for t in statement.targets}
+            return True
+        return False
+
+    def _only_builds_graph(self, function) -> bool:
+        for statement in ast.walk(function):
+            if statement is function or not isinstance(statement, ast.stmt):
+                continue
+            if statement in self.runs_by_statement:
+                return False
+        return any(s in self.graph_statements for s in ast.walk(function) if s is not function)
+
+
+    # -- emissions: what a graph statement becomes ---------------------------------------------
+
+    def _target(self, statement) -> str | None:
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and isinstance(
+                statement.targets[0], (ast.Name, ast.Attribute)):
+            return self.text(statement.targets[0])
+        return None
+
+    def _in_class(self, statement) -> bool:
+        function = self.enclosing(statement, (ast.FunctionDef, ast.AsyncFunctionDef))
+        return function is not None and isinstance(self.parents.get(function), ast.ClassDef)
+
+    def _expression(self, tensor, plan) -> str:
+        expression = self.expressions.get(tensor.ref())
+        if expression is None:
+            raise PortError(f"{self.path}: the Keras code needs {tensor.name} before the line "
+                            "that computes it")
+        return expression
+
+    def _layer_name(self, plan, base: str, kind: str) -> str:
+        used = self._layer_names.setdefault(id(plan), set())
+        name = emit.python_name(base.split(".")[-1])
+        if name in used:
+            name = emit.python_name(f"{name}_{kind.lower()}")
+        return emit.python_name(name, used)
+
+    def _emission(self, kind: str, plan, payload, statement) -> list[str]:
+        if not hasattr(self, "_layer_names"):
+            self._layer_names = {}
+            self.loss_expressions = {}
+        if kind == "input":
+            return self._input_lines(plan, payload, statement)
+        if kind == "layer":
+            return self._layer_lines(plan, payload, statement)
+        if kind == "loss":
+            return self._loss_lines(plan, statement)
+        if kind == "model":
+            return self._model_lines(plan, statement)
+        raise AssertionError(kind)
+
+    def _input_lines(self, plan, tensor, statement) -> list[str]:
+        target = self._target(statement)
+        value = None
+        for record in self.capture.runs:
+            if tensor in record.feeds:
+                value = record.feeds[tensor]
+                break
+        if tensor.op.type == "Const":
+            data_name = self._data_name(tensor)
+            target = emit.python_name(f"{data_name}_input", self.taken)
+            keras_name = data_name
+            shape = (1,) if tensor.shape.rank == 1 else tuple(tensor.shape.as_list()[1:])
+        else:
+            if target is None or target in self.expressions.values():
+                target = emit.python_name(tensor.op.name, self.taken)
+            keras_name = emit.python_name(target.split(".")[-1])
+            if tensor.shape.rank is None:
+                if value is None:
+                    raise PortError(f"{self.where(statement)}: the shape of placeholder "
+                                    f"{tensor.op.name} is unknown and it was never fed")
+                shape = tuple(np.shape(value)[1:])
+            elif tensor.shape.rank == 1:
+                shape = (1,)
+                self.notes.append(f"{self.where(statement)}: {target} holds one number per "
+                                  "example; Keras gives each example a feature axis (shape (1,))")
+            else:
+                shape = tuple(tensor.shape.as_list()[1:])
+        options = ""
+        dtype = tensor.dtype.base_dtype.name
+        if dtype != "float32":
+            options += f", dtype={emit.literal(dtype)}"
+        self.expressions[tensor.ref()] = target
+        return [f"{target} = keras.Input(shape={emit.literal(shape)}{options}, "
+                f"name={emit.literal(keras_name)})"]
+
+    def _data_name(self, tensor) -> str:
+        from tfcourse.port.graph import constant_value  # noqa: PLC0415
+
+        value = constant_value(tensor)
+        for name, candidate in self.capture.namespace.items():
+            if isinstance(candidate, (list, tuple, np.ndarray)) and not name.startswith("_"):
+                try:
+                    if np.array_equal(np.asarray(candidate, dtype=value.dtype), value):
+                        return name
+                except (TypeError, ValueError):
+                    continue
+        return "inputs"
+
+    def _layer_lines(self, plan, node: LayerNode, statement) -> list[str]:
+        target = self._target(statement)
+        inputs = [self._expression(tensor, plan) for tensor in node.inputs]
+        if target is None:
+            target = emit.python_name(node.keras.lower(), self.taken)
+        node.name = self._layer_name(plan, target, node.keras)
+        for layer, weight_name, code in plan.regularizers:
+            if layer is node:
+                node.arguments[f"{weight_name}_regularizer"] = code
+        lines = []
+        standard = node.keras != "Custom"
+        if node.keras == "Custom":
+            class_name = emit.python_name(
+                "".join(part.capitalize() for part in node.name.split("_")) + "Layer", self.taken)
+            source_line = self.lines[statement.lineno - 1]
+            input_names = [emit.python_name(expression.split(".")[-1]) for expression in inputs]
+            self.prelude += emit.custom_layer_class(node, class_name, input_names, self.graph,
+                                                    source_line) + [""]
+            self.imports.add("import tensorflow as tf")
+            call = f"{class_name}(name={emit.literal(node.name)})"
+            argument = inputs[0] if len(inputs) == 1 else "[" + ", ".join(inputs) + "]"
+            lines.append(f"{target} = {call}({argument})")
+        else:
+            if node.arguments.get("_class"):
+                self.imports.add("from tfcourse import layers")
+            if any(isinstance(v, Code) and v.imports for v in node.arguments.values()):
+                for value in node.arguments.values():
+                    if isinstance(value, Code):
+                        self.imports.update(value.imports)
+            training = "True" if node.always_on else None
+            lines.append(f"{target} = {emit.layer_call(node, inputs, training)}")
+        self.expressions[node.output.ref()] = target
+        self.layer_rows.append((self.plans.index(plan), node.name,
+                                node.arguments.get("_class") or node.keras, statement.lineno,
+                                node.pattern, standard))
+        return lines
+
+    def _loss_lines(self, plan, statement) -> list[str]:
+        target = self._target(statement) or "loss"
+        self.loss_expressions[id(plan)] = target
+        if plan.loss.code is not None:
+            return [f"{target} = {plan.loss.code.text}"]
+        return self._custom_loss(plan, target)
+
+    def _custom_loss(self, plan, name: str) -> list[str]:
+        loss = plan.loss
+        y_true = self._tensor_name(loss.y_true) if loss.y_true is not None else "y_true"
+        y_pred = self._expression(loss.y_pred, plan).split(".")[-1]
+        y_true = emit.python_name((y_true or "y_true").split(".")[-1])
+        if y_true == y_pred:
+            y_true = f"{y_true}_true"
+        names = {loss.y_pred.ref(): y_pred}
+        if loss.y_true is not None:
+            names[loss.y_true.ref()] = y_true
+        term = plan.minimize.loss
+        statements, expression = emit.exact_ops(loss.ops, names, self.graph, term)
+        self.imports.add("import tensorflow as tf")
+        source = self.lines[self.statement_at[self.graph.line(term.op)].lineno - 1].strip() \
+            if self.graph.line(term.op) in self.statement_at else ""
+        lines = [f"def {name}({y_true}, {y_pred}):",
+                 f'    """The program\'s own loss, op for op: `{source}`."""']
+        lines += [f"    {line}" for line in statements]
+        lines.append(f"    return {expression}")
+        return lines
+
+    def _model_expression(self, plan, statement) -> str:
+        if id(plan) in self.model_names:
+            return self.model_names[id(plan)]
+        in_class = statement is not None and self._in_class(statement)
+        if in_class:
+            expression = "self.model"
+        else:
+            expression = emit.python_name("model", self.taken)
+        self.model_names[id(plan)] = expression
+        return expression
+
+    def _model_lines(self, plan, statement) -> list[str]:
+        model = self._model_expression(plan, statement)
+        inputs = [self._expression(t, plan) for t in plan.inputs]
+        output = self._expression(plan.output, plan)
+        inputs_text = inputs[0] if len(inputs) == 1 else "[" + ", ".join(inputs) + "]"
+        name = emit.python_name(self.capture.path.stem)
+        lines = [f"{model} = keras.Model({inputs_text}, {output}, name={emit.literal(name)})"]
+        loss = self.loss_expressions.get(id(plan))
+        if loss is None:
+            if plan.loss.code is not None:
+                loss = plan.loss.code.text
+            else:
+                lines[:0] = self._custom_loss(plan, "loss") + [""]
+                loss = "loss"
+        self.imports.add("from tfcourse import optimizers")
+        optimizer = emit.optimizer_call(plan.minimize, self._optimizer_arguments(plan, statement))
+        lines += [f"{model}.compile(", f"    optimizer={optimizer},", f"    loss={loss},"]
+        metrics = self.metric_names.get(id(plan), [])
+        if metrics:
+            codes = ", ".join(f"keras.metrics.{kind}(name={emit.literal(name)})"
+                              for _, name, kind in metrics)
+            lines.append(f"    metrics=[{codes}],")
+        lines.append(")")
+        return lines
+
+    def _optimizer_arguments(self, plan, statement) -> dict:
+        """TF1 argument -> the program's source text, from the optimizer's constructor call."""
+        import inspect  # noqa: PLC0415
+
+        optimizer_class = type(plan.minimize.optimizer).__mro__[1]
+        parameters = [p for p in inspect.signature(optimizer_class.__init__).parameters
+                      if p != "self"]
+        constructor = None
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                    node.func.attr == type(plan.minimize.optimizer).__name__:
+                constructor = node
+        if constructor is None:
+            for node in ast.walk(statement):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                        node.func.attr == "minimize":
+                    owner = self.text(node.func.value)
+                    for candidate in ast.walk(self.tree):
+                        if isinstance(candidate, ast.Assign) and any(
+                                self.text(t) == owner for t in candidate.targets) and \
+                                isinstance(candidate.value, ast.Call):
+                            constructor = candidate.value
+        if constructor is None:
+            return {}
+        written = {}
+        for parameter, argument in zip(parameters, constructor.args):
+            written[parameter] = self.text(argument)
+        for keyword in constructor.keywords:
+            if keyword.arg:
+                written[keyword.arg] = self.text(keyword.value)
+        return written
+
+    def _weight_rows(self, plan) -> list:
+        rows = []
+        for node in plan.layers:
+            for weight in node.weights:
+                rows.append((node.name, weight.name, weight.variable.op.name, tuple(weight.shape)))
+        return rows
+
+    # -- runs: what sess.run becomes ---------------------------------------------------------
+
+    def _run_calls(self, statement) -> list:
+        calls = []
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                    node.func.attr == "run" and not _is_call_to(node, self.tf_aliases, ("run",)):
+                calls.append(node)
+        return sorted(calls, key=lambda c: (c.lineno, c.col_offset))
+
+    def _records_of(self, statement, call, calls) -> list:
+        records = self.runs_by_statement.get(statement, [])
+        if len(calls) == 1:
+            return records
+        return [r for r in records if call.lineno <= r.stack[-1][1] <= call.end_lineno]
+
+    def _is_init(self, record) -> bool:
+        from tfcourse.compat.session import INIT_OPS  # noqa: PLC0415
+
+        init_ops = set(self.graph.graph.get_collection(INIT_OPS))
+        return bool(record.leaves) and all(
+            leaf in init_ops or getattr(leaf, "type", None) in ("NoOp",) and "init" in leaf.name
+            for leaf in record.leaves)
+
+    def _run_statement(self, statement, indent: str, out: list) -> None:
+        calls = self._run_calls(statement)
+        if not calls:
+            self._keep(statement, indent, out)
+            return
+        if all(self._is_init(r) for c in calls for r in self._records_of(statement, c, calls)):
+            return
+        replacements = []
+        extra_before: list[str] = []
+        for call in calls:
+            records = self._records_of(statement, call, calls)
+            if not records:
+                raise PortError(f"{self.where(call)}: this sess.run never ran, so tfcourse port "
+                                "cannot tell what it fetches")
+            record = records[0]
+            if any(r.is_training_step for r in records):
+                code, before = self._train_step_code(statement, call, record)
+                if code is None:
+                    out.extend((indent + line, statement.lineno) for line in before)
+                    return
+            else:
+                split = self._split_assignment(statement, call, record)
+                if split is not None:
+                    out.extend((indent + line, statement.lineno) for line in split)
+                    return
+                code, before = self._fetch_code(call, record, statement), []
+            extra_before += before
+            replacements.append((call, code))
+        text = self._statement_text_with(statement, replacements)
+        for line in extra_before:
+            out.append((indent + line, statement.lineno))
+        for offset, line in enumerate(text.splitlines()):
+            out.append(((indent + line) if offset == 0 else (indent + line), statement.lineno))
+
+    def _statement_text_with(self, statement, replacements) -> str:
+        """The statement's source with each (call node, code) replaced, dedented."""
+        lines = self.lines[statement.lineno - 1:statement.end_lineno]
+        base = statement.col_offset
+        offsets = [0]
+        for line in lines:
+            offsets.append(offsets[-1] + len(line) + 1)
+        text = "\n".join(lines)
+
+        def position(line, col):
+            return offsets[line - statement.lineno] + col
+
+        for call, code in sorted(replacements, key=lambda item: (item[0].lineno,
+                                                                   item[0].col_offset),
+                                 reverse=True):
+            start = position(call.lineno, call.col_offset)
+            end = position(call.end_lineno, call.end_col_offset)
+            text = text[:start] + code + text[end:]
+        return textwrap.dedent(" " * base + text[base:]) if base else text
+
+    def _feeds(self, call, record) -> dict:
+        """placeholder tensor -> (source text of the fed value, the value fed)."""
+        feed = None
+        for keyword in call.keywords:
+            if keyword.arg == "feed_dict":
+                feed = keyword.value
+        if feed is None and len(call.args) > 1:
+            feed = call.args[1]
+        if feed is None or (isinstance(feed, ast.Constant) and feed.value is None):
+            return {}
+        if isinstance(feed, ast.Name):
+            feed = self._dict_assigned_before(feed.id, call)
+        if not isinstance(feed, ast.Dict):
+            raise PortError(f"{self.where(call)}: tfcourse port reads feed_dict written as a dict "
+                            "literal ({X: ..., Y: ...}) or a name assigned one")
+        keys = list(record.feeds)
+        if len(keys) != len(feed.keys):
+            raise PortError(f"{self.where(call)}: the feed_dict fed {len(keys)} placeholders and "
+                            f"its text names {len(feed.keys)}")
+        return {tensor: (self.text(value), record.feeds[tensor])
+                for tensor, value in zip(keys, feed.values)}
+
+    def _dict_assigned_before(self, name: str, call):
+        best = None
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict) and any(
+                    isinstance(t, ast.Name) and t.id == name for t in node.targets) and \
+                    node.lineno <= call.lineno:
+                if best is None or node.lineno > best.lineno:
+                    best = node
+        if best is None:
+            raise PortError(f"{self.where(call)}: no dict literal assigned to `{name}` before "
+                            "this sess.run")
+        return best.value
+
+    def _data_text(self, tensor, feed) -> str:
+        text, value = feed
+        if isinstance(value, (list, tuple)) or np.isscalar(value):
+            dtype = tensor.dtype.base_dtype.name
+            self.imports.add("import numpy as np")
+            return f"np.array({text}, dtype={emit.literal(dtype)})"
+        return text
+
+    def _plan_of(self, leaf):
+        for plan in self.plans:
+            if plan.minimize is not None and leaf is plan.minimize.loss:
+                return plan, ("loss", "loss")
+            for tensor, name, _ in self.metric_names.get(id(plan), []):
+                if leaf is tensor:
+                    return plan, ("metric", name)
+            if leaf is plan.output:
+                return plan, ("output", None)
+            for node in plan.layers:
+                if node.output is leaf:
+                    return plan, ("layer", node)
+            variable = leaf if hasattr(leaf, "handle") else self.graph.variable_of(leaf) \
+                if hasattr(leaf, "op") else None
+            for node in plan.layers:
+                for weight in node.weights:
+                    if variable is not None and weight.variable is variable:
+                        return plan, ("weight", (node, weight))
+        return None, None
+
+    def _model_for(self, plan, statement) -> str:
+        model = self._model_expression(plan, None)
+        if model.startswith("self.") and not self._in_class(statement):
+            raise PortError(f"{self.where(statement)}: this line uses a model built inside a "
+                            "class from outside it; tfcourse port translates such lines only "
+                            "inside the class's methods")
+        return model
+
+    def _xy(self, plan, feeds: dict, call, need_labels: bool) -> tuple[str, str | None]:
+        xs = []
+        for tensor in plan.inputs:
+            if tensor.op.type == "Const":
+                xs.append(self._data_name(tensor))
+                continue
+            if tensor not in feeds:
+                raise PortError(f"{self.where(call)}: this sess.run does not feed the model's "
+                                f"input {tensor.op.name}")
+            xs.append(self._data_text(tensor, feeds[tensor]))
+        x = xs[0] if len(xs) == 1 else "[" + ", ".join(xs) + "]"
+        y = None
+        if need_labels:
+            ys = []
+            for tensor in plan.labels:
+                if tensor.op.type == "Const":
+                    ys.append(self._data_name(tensor))
+                elif tensor in feeds:
+                    ys.append(self._data_text(tensor, feeds[tensor]))
+                else:
+                    raise PortError(f"{self.where(call)}: this sess.run does not feed the "
+                                    f"labels {tensor.op.name}")
+            y = ys[0] if len(ys) == 1 else "[" + ", ".join(ys) + "]"
+        return x, y
+
+    def _leaf_code(self, leaf, element, feeds, call, statement) -> tuple[str, str, Any]:
+        """(kind, code, plan) of one fetched value (kind groups predict/evaluate calls)."""
+        plan, (role, detail) = self._plan_of(leaf) if self._plan_of(leaf)[0] else (None, (None, None))
+        if plan is not None:
+            model = self._model_for(plan, statement)
+            if role in ("loss", "metric"):
+                x, y = self._xy(plan, feeds, call, True)
+                return ("evaluate", f"{model}.evaluate({x}, {y}, verbose=0, return_dict=True)"
+                        f"[{emit.literal(detail if role == 'metric' else 'loss')}]", plan)
+            if role == "output":
+                x, _ = self._xy(plan, feeds, call, False)
+                return ("predict", f"{model}.predict({x}, verbose=0)", plan)
+            if role == "layer":
+                x, _ = self._xy(plan, feeds, call, False)
+                return ("predict", f"keras.Model({model}.inputs, {model}.get_layer("
+                        f"{emit.literal(detail.name)}).output).predict({x}, verbose=0)", plan)
+            if role == "weight":
+                node, weight = detail
+                code = f"{model}.get_layer({emit.literal(node.name)}).{weight.name}.numpy()"
+                original = tuple(int(d) for d in weight.variable.shape)
+                if original != tuple(weight.shape):
+                    code += f".reshape({original!r})"
+                return ("weight", code, plan)
+        # computed from constants only, or on the fly from the model's output
+        return ("expression", self._translate_expression(element, leaf, feeds, call,
+                                                         statement), None)
+
+    def _fetch_code(self, call, record, statement) -> str:
+        fetch = call.args[0] if call.args else next(
+            (k.value for k in call.keywords if k.arg == "fetches"), None)
+        feeds = self._feeds(call, record)
+        if isinstance(fetch, (ast.List, ast.Tuple)) and len(fetch.elts) == len(record.leaves):
+            codes = [self._leaf_code(leaf, element, feeds, call, statement)[1]
+                     for leaf, element in zip(record.leaves, fetch.elts)]
+            inner = ", ".join(codes)
+            return f"[{inner}]" if isinstance(fetch, ast.List) else f"({inner})"
+        if len(record.leaves) != 1:
+            raise PortError(f"{self.where(call)}: tfcourse port reads fetches written as one "
+                            "tensor or a list of them")
+        return self._leaf_code(record.leaves[0], fetch, feeds, call, statement)[1]
+
+    def _split_assignment(self, statement, call, record) -> list[str] | None:
+        """``h, c, a = sess.run([hypothesis, predicted, accuracy], ...)`` as one line per call kind."""
+        if not (isinstance(statement, ast.Assign) and statement.value is call and len(
+                statement.targets) == 1 and isinstance(statement.targets[0], (ast.Tuple, ast.List))):
+            return None
+        fetch = call.args[0] if call.args else None
+        targets = statement.targets[0].elts
+        if not isinstance(fetch, (ast.List, ast.Tuple)) or len(fetch.elts) != len(targets) or \
+                len(record.leaves) != len(targets):
+            return None
+        feeds = self._feeds(call, record)
+        items = [self._leaf_code(leaf, element, feeds, call, statement)
+                 for leaf, element in zip(record.leaves, fetch.elts)]
+        lines = []
+        predicts = [(target, item) for target, item in zip(targets, items) if item[0] == "predict"]
+        if len(predicts) > 1 and len({id(item[2]) for _, item in predicts}) == 1:
+            plan = predicts[0][1][2]
+            model = self._model_for(plan, statement)
+            x = self._xy(plan, feeds, call, False)[0]
+            outputs = []
+            for leaf, target in zip(record.leaves, targets):
+                role = self._plan_of(leaf)[1]
+                if role and role[0] == "output":
+                    outputs.append(f"{model}.output")
+                elif role and role[0] == "layer":
+                    outputs.append(f"{model}.get_layer({emit.literal(role[1].name)}).output")
+            names = ", ".join(self.text(t) for t, _ in predicts)
+            lines.append(f"{names} = keras.Model({model}.inputs, [{', '.join(outputs)}])"
+                         f".predict({x}, verbose=0)")
+            done = {id(t) for t, _ in predicts}
+        else:
+            done = set()
+        for target, item in zip(targets, items):
+            if id(target) in done:
+                continue
+            lines.append(f"{self.text(target)} = {item[1]}")
+        return lines
+
+    # -- expressions computed from constants or from the model's output ------------------------
+
+    KERAS_OPS = {"argmax": "argmax", "argmin": "argmin", "reduce_mean": "mean", "reduce_sum": "sum",
+                 "reduce_max": "max", "reduce_min": "min", "equal": "equal", "cast": "cast",
+                 "sigmoid": "sigmoid", "exp": "exp", "log": "log", "sqrt": "sqrt",
+                 "square": "square", "abs": "abs", "matmul": "matmul", "reshape": "reshape",
+                 "transpose": "transpose", "maximum": "maximum", "minimum": "minimum",
+                 "round": "round", "greater": "greater", "less": "less", "constant":
+                 "convert_to_tensor", "one_hot": "one_hot", "squeeze": "squeeze",
+                 "expand_dims": "expand_dims", "softmax": "softmax", "relu": "relu",
+                 "tanh": "tanh", "floor": "floor", "sign": "sign", "negative": "negative",
+                 "add": "add", "multiply": "multiply", "subtract": "subtract", "divide": "divide"}
+    """``tf.<name>`` -> ``keras.ops.<name>`` with the same arguments and numerics."""
+
+    def _translate_expression(self, element, leaf, feeds, call, statement) -> str:
+        if element is None:
+            raise PortError(f"{self.where(call)}: cannot read this fetch")
+        rewriter = self
+
+        class Translate(ast.NodeTransformer):
+            def visit_Call(self, node):
+                self.generic_visit(node)
+                function = node.func
+                parts = []
+                while isinstance(function, ast.Attribute):
+                    parts.append(function.attr)
+                    function = function.value
+                if isinstance(function, ast.Name) and function.id in rewriter.tf_aliases:
+                    name = parts[0]
+                    if name not in rewriter.KERAS_OPS:
+                        raise PortError(f"{rewriter.where(node)}: tf.{'.'.join(reversed(parts))} "
+                                        "has no keras.ops counterpart tfcourse port knows")
+                    node.func = ast.parse(f"keras.ops.{rewriter.KERAS_OPS[name]}").body[0].value
+                    for keyword in node.keywords:
+                        if keyword.arg in ("keep_dims", "keepdims"):
+                            keyword.arg = "keepdims"
+                        if keyword.arg == "dimension":
+                            keyword.arg = "axis"
+                return node
+
+            def visit_Attribute(self, node):
+                self.generic_visit(node)
+                if isinstance(node.value, ast.Name) and node.value.id in rewriter.tf_aliases and \
+                        node.attr in ("float32", "float64", "int32", "int64", "bool", "uint8"):
+                    return ast.Constant(node.attr)
+                return node
+
+            def visit_Name(self, node):
+                for plan in rewriter.plans:
+                    for tensor in [plan.output, *[n.output for n in plan.layers]]:
+                        if rewriter.expressions.get(tensor.ref()) == node.id:
+                            role = rewriter._plan_of(tensor)
+                            code = rewriter._leaf_code(tensor, node, feeds, call, statement)[1]
+                            return ast.parse(code).body[0].value
+                if node.id in rewriter.session_names:
+                    raise PortError(f"{rewriter.where(node)}: cannot translate a use of the "
+                                    "session here")
+                return node
+
+        translated = Translate().visit(ast.parse(self.text(element), mode="eval"))
+        return f"keras.ops.convert_to_numpy({ast.unparse(translated.body)})"
+
+    # -- training steps and loops ----------------------------------------------------------
+
+    def _train_plan(self, record):
+        for plan in self.plans:
+            if plan.minimize is not None and plan.minimize.train_op in record.train_ops:
+                return plan
+        raise PortError(f"{record.location[0]}:{record.location[1]}: this training step trains "
+                        "nothing tfcourse port found a model for")
+
+    def _train_fetches(self, call, record, plan):
+        """[(fetch element, leaf, key)] where key is "loss", a metric name or None (the train op)."""
+        fetch = call.args[0] if call.args else next(
+            (k.value for k in call.keywords if k.arg == "fetches"), None)
+        elements = fetch.elts if isinstance(fetch, (ast.List, ast.Tuple)) else [fetch]
+        if len(elements) != len(record.leaves):
+            raise PortError(f"{self.where(call)}: tfcourse port reads fetches written as one "
+                            "tensor or a list of them")
+        metrics = {id(t): name for t, name, _ in self.metric_names.get(id(plan), [])}
+        result = []
+        for element, leaf in zip(elements, record.leaves):
+            if leaf in record.train_ops:
+                result.append((element, leaf, None))
+            elif leaf is plan.minimize.loss:
+                result.append((element, leaf, "loss"))
+            elif id(leaf) in metrics:
+                result.append((element, leaf, metrics[id(leaf)]))
+            else:
+                raise PortError(f"{self.where(call)}: a training step that also fetches "
+                                f"`{self.text(element)}` does not port (fetch it in a run of its "
+                                "own)")
+        return fetch, result
+
+    def _train_step_code(self, statement, call, record):
+        """``model.train_on_batch(x, y)`` for one training ``sess.run`` (the general case)."""
+        plan = self._train_plan(record)
+        model = self._model_for(plan, statement)
+        feeds = self._feeds(call, record)
+        x, y = self._xy(plan, feeds, call, True)
+        fetch, items = self._train_fetches(call, record, plan)
+        has_metrics = bool(self.metric_names.get(id(plan)))
+        step = f"{model}.train_on_batch({x}, {y}{', return_dict=True' if has_metrics else ''})"
+        wanted = [(element, key) for element, _, key in items if key is not None]
+        if isinstance(statement, ast.Expr) and statement.value is call:
+            return step, []
+        if isinstance(statement, ast.Assign) and statement.value is call and len(
+                statement.targets) == 1:
+            target = statement.targets[0]
+            if isinstance(target, (ast.Tuple, ast.List)) and isinstance(fetch, (ast.List,
+                                                                               ast.Tuple)):
+                pairs = [(t, key) for t, (_, _, key) in zip(target.elts, items)
+                         if key is not None and self.text(t) != "_"]
+                if not pairs:
+                    return None, [step]
+                if not has_metrics and len(pairs) == 1:
+                    return None, [f"{self.text(pairs[0][0])} = {step}"]
+                logs = emit.python_name("logs", self.taken)
+                return None, [f"{logs} = {step}"] + [
+                    f"{self.text(t)} = {logs}[{emit.literal(key)}]" for t, key in pairs]
+            if len(wanted) == 1 and not has_metrics and not isinstance(fetch, (ast.List,
+                                                                                ast.Tuple)):
+                return step, []
+        raise PortError(f"{self.where(statement)}: tfcourse port translates a training step "
+                        "written as `sess.run(train, ...)` or `c, _ = sess.run([cost, train], ...)`")
+
+    def _direct_runs(self, loop) -> tuple[list, list]:
+        """Statements of ``loop``'s body (directly) with training runs, and with any runs deeper."""
+        training, nested = [], []
+        for child in loop.body:
+            for node in ast.walk(child):
+                if node in self.runs_by_statement:
+                    records = self.runs_by_statement[node]
+                    if node is child and any(r.is_training_step for r in records):
+                        training.append(child)
+                    elif node is not child:
+                        nested.append(node)
+                    elif node is child:
+                        nested.append(node)
+        return training, [n for n in nested if n not in training]
+
+    def _training_loop(self, loop, indent: str, out: list) -> bool:
+        training, others = self._direct_runs(loop)
+        if len(training) != 1 or others:
+            return False
+        statement = training[0]
+        calls = self._run_calls(statement)
+        if len(calls) != 1:
+            return False
+        call = calls[0]
+        records = self._records_of(statement, call, calls)
+        plan = self._train_plan(records[0])
+        if any(isinstance(n, (ast.Break, ast.Continue, ast.Return, ast.Yield)) for child in
+               loop.body for n in ast.walk(child)):
+            return False
+        batch_statements = [child for child in loop.body if child in self.batch_sites_by_statement]
+        if batch_statements:
+            return self._epoch_of_batches(loop, statement, call, records, plan,
+                                          batch_statements, indent, out)
+        return self._full_batch_steps(loop, statement, call, records, plan, indent, out)
+
+    def _loss_names(self, statement, call, record, plan) -> dict | None:
+        """Names the training statement binds: {name: "loss" or metric}; None if not simple."""
+        fetch, items = self._train_fetches(call, record, plan)
+        if isinstance(statement, ast.Expr):
+            return {}
+        if not (isinstance(statement, ast.Assign) and statement.value is call and len(
+                statement.targets) == 1):
+            return None
+        target = statement.targets[0]
+        if isinstance(target, (ast.Tuple, ast.List)) and isinstance(fetch, (ast.List, ast.Tuple)):
+            return {self.text(t): key for t, (_, _, key) in zip(target.elts, items)
+                    if key is not None and self.text(t) != "_"}
+        if isinstance(target, ast.Name) and len(items) == 1 and items[0][2] is not None:
+            return {target.id: items[0][2]}
+        return None
+
+    def _epoch_of_batches(self, loop, statement, call, records, plan, batch_statements,
+                          indent, out) -> bool:
+        """``for i in range(total_batch): x, y = D.next_batch(B); sess.run(...)`` -> one fit epoch."""
+        if len(batch_statements) != 1:
+            return False
+        batch = batch_statements[0]
+        if not (isinstance(batch, ast.Assign) and isinstance(batch.value, ast.Call) and
+                isinstance(batch.value.func, ast.Attribute) and batch.value.func.attr ==
+                "next_batch" and len(batch.targets) == 1 and isinstance(batch.targets[0], ast.Tuple)
+                and len(batch.targets[0].elts) == 2):
+            return False
+        images_name, labels_name = (self.text(t) for t in batch.targets[0].elts)
+        split = self.text(batch.value.func.value)
+        batch_size = self.text(batch.value.args[0]) if batch.value.args else None
+        if batch_size is None:
+            return False
+        feeds = self._feeds(call, records[0])
+        for tensor in plan.inputs:
+            if tensor not in feeds or feeds[tensor][0] != images_name:
+                return False
+        for tensor in plan.labels:
+            if tensor not in feeds or feeds[tensor][0] != labels_name:
+                return False
+        names = self._loss_names(statement, call, records[0], plan)
+        if names is None:
+            return False
+        accumulations = []
+        for child in loop.body:
+            if child in (statement, batch):
+                continue
+            if isinstance(child, ast.Assign) and isinstance(child.value, ast.Dict):
+                continue
+            if isinstance(child, ast.AugAssign) and isinstance(child.op, ast.Add):
+                used = {n.id for n in ast.walk(child.value) if isinstance(n, ast.Name)}
+                fetched = used & set(names)
+                if len(fetched) == 1:
+                    accumulations.append((child, fetched.pop()))
+                    continue
+            return False
+        try:
+            split_object = eval(compile(split, "<port>", "eval"),  # noqa: S307 (attribute lookups)
+                                dict(self.capture.namespace))
+            iterations = len(eval(compile(self.text(loop.iter), "<port>", "eval"),  # noqa: S307
+                                  dict(self.capture.namespace)))
+        except Exception:  # noqa: BLE001  (an expression we cannot evaluate: no fit translation)
+            return False
+        examples = int(split_object.num_examples)
+        size = records[0].feeds[plan.inputs[0]].shape[0]
+        if iterations != -(-examples // size):
+            self.notes.append(f"{self.where(loop)}: the loop takes {iterations} mini-batches of "
+                              f"{size} from {examples} examples, which is not one epoch of "
+                              "model.fit; it stays a loop of train_on_batch steps")
+            return False
+        model = self._model_for(plan, loop)
+        history = emit.python_name("history", self.taken)
+        self.notes.append(f"{self.where(loop)}: the loop over next_batch mini-batches became "
+                          "model.fit for one epoch (Keras shuffles each epoch, as next_batch did)")
+        out.append((f"{indent}{history} = {model}.fit({split}.images, {split}.labels, "
+                    f"batch_size={batch_size}, epochs=1, verbose=0)", loop.lineno))
+        for child, name in accumulations:
+            key = names[name]
+            divisor = child.value
+            target = self.text(child.target)
+            if isinstance(divisor, ast.BinOp) and isinstance(divisor.op, ast.Div):
+                out.append((f"{indent}{target} += {history}.history[{emit.literal(key)}][0]"
+                            f"  # the epoch's mean, as `{self.text(child).strip()}`",
+                            child.lineno))
+            else:
+                out.append((f"{indent}{target} += {history}.history[{emit.literal(key)}][0] * "
+                            f"{iterations}", child.lineno))
+        return True
+
+    def _full_batch_steps(self, loop, statement, call, records, plan, indent, out) -> bool:
+        """``for step in range(N): sess.run(train, feed_dict={X: x_data, ...})`` -> one fit."""
+        if not (isinstance(loop.target, ast.Name) and isinstance(loop.iter, ast.Call) and
+                isinstance(loop.iter.func, ast.Name) and loop.iter.func.id == "range" and
+                len(loop.iter.args) == 1 and not loop.orelse):
+            return False
+        fed_ids = [tuple(id(v) for v in r.feeds.values()) for r in records if r.kept]
+        if len(set(fed_ids)) != 1:
+            return False
+        names = self._loss_names(statement, call, records[0], plan)
+        if names is None:
+            return False
+        assigned_in_loop = {self.text(t) for child in loop.body for n in ast.walk(child)
+                            if isinstance(n, (ast.Assign, ast.AugAssign)) for t in (
+                                n.targets if isinstance(n, ast.Assign) else [n.target])}
+        feeds = self._feeds(call, records[0])
+        if any(text in assigned_in_loop for text, _ in feeds.values()):
+            return False
+        model = self._model_for(plan, loop)
+        x, y = self._xy(plan, feeds, call, True)
+        first_input = plan.inputs[0]
+        count = (f"len({feeds[first_input][0]})" if first_input in feeds
+                 else f"len({self._data_name(first_input)})")
+        others = [child for child in loop.body if child is not statement]
+        callbacks = ""
+        if others:
+            class_name = emit.python_name("AfterEachStep", self.taken)
+            step = loop.target.id
+            lines = [f"class {class_name}(keras.callbacks.Callback):",
+                     '    """The training loop\'s own lines, run after each step."""',
+                     "", f"    def on_epoch_end(self, {step}, logs=None):"]
+            assigned = set()
+            for child in others:
+                for node in ast.walk(child):
+                    if isinstance(node, ast.Assign):
+                        assigned |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+                    elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+                        assigned.add(node.target.id)
+            assigned -= set(names) | {step}
+            if assigned:
+                scope = "nonlocal" if self.enclosing(loop, (ast.FunctionDef,)) else "global"
+                lines.append(f"        {scope} {', '.join(sorted(assigned))}")
+            for name, key in names.items():
+                lines.append(f"        {name} = logs[{emit.literal(key)}]")
+            body: list = []
+            self._block(others, "        ", body)
+            lines += [line for line, _ in body]
+            for line in lines:
+                out.append((indent + line if line else "", loop.lineno))
+            out.append(("", None))
+            callbacks = f", callbacks=[{class_name}()]"
+        self.notes.append(f"{self.where(loop)}: the loop of full-batch training steps became "
+                          "model.fit(epochs=N) with one batch per epoch"
+                          + (" and the loop's other lines in a callback" if others else ""))
+        out.append((f"{indent}{model}.fit({x}, {y}, batch_size={count}, "
+                    f"epochs={self.text(loop.iter.args[0])}, shuffle=False, verbose=0"
+                    f"{callbacks})", loop.lineno))
+        return True
+
+def _collapse_blank_lines(lines: list, pairs: bool = False) -> list:
+    result = []
+    blank = 0
+    for item in lines:
+        text = item[0] if pairs else item
+        if not text.strip():
+            blank += 1
+            if blank > 2 or not result:
+                continue
+        else:
+            blank = 0
+        result.append(item)
+    return result
