@@ -253,9 +253,11 @@ def test_bad_contrib_arguments_are_named(v1):
     with pytest.raises(ValueError, match=r"`data_format` must be one of \['NHWC', 'NCHW'\]\. "
                                          r"Received: data_format='channels_last'"):
         v1.contrib.layers.batch_norm(x, data_format="channels_last")
-    with pytest.raises(ValueError, match=r"`padding` must be one of \['SAME', 'VALID'\]\. Received: padding='FULL'"):
+    with pytest.raises(ValueError, match=r"`padding` must be one of \['SAME', 'VALID'\]\. "
+                                         r"Received: padding='FULL'"):
         v1.contrib.layers.conv2d(v1.zeros([1, 4, 4, 1]), 2, 3, padding="full")
     with pytest.raises(ValueError, match=r"`keep_prob` must be in \(0\.0, 1\.0\]\. Received: keep_prob=0"):
         v1.contrib.layers.dropout(x, keep_prob=0)
-    with pytest.raises(ValueError, match=r"`kernel_size` must be an integer in \[1, inf\)\. Received: kernel_size=0"):
+    with pytest.raises(ValueError, match=r"`kernel_size` must be an integer in \[1, inf\)\. "
+                                         r"Received: kernel_size=0"):
         v1.contrib.layers.max_pool2d(v1.zeros([1, 4, 4, 1]), 0)

@@ -466,7 +466,8 @@ def test_each_rnn_function_records_one_layer_call(v1):
                                        "tf.nn.static_bidirectional_rnn"]
     assert _same(calls[1].inputs, steps) and _same(calls[1].outputs[:5], static_outputs)
     assert calls[1].config["num_steps"] == 5
-    assert _same(calls[2].outputs[:2], (fw, bw)) and sorted(calls[2].variables)[0] == "bw/cell_0/candidate/bias"
+    assert _same(calls[2].outputs[:2], (fw, bw))
+    assert sorted(calls[2].variables)[0] == "bw/cell_0/candidate/bias"
     assert calls[2].config["fw"]["cells"][0]["scope"] == "bidirectional_rnn/fw/gru_cell"
     assert _same(calls[3].outputs[:5], both) and len(calls[3].variables) == 4
 
@@ -562,7 +563,8 @@ def test_bad_rnn_arguments_are_named(v1):
     with pytest.raises(ValueError, match=r"An RNN cell needs floating point inputs .* Received: a "
                                          r"tensor of dtype int32"):
         v1.nn.dynamic_rnn(v1.nn.rnn_cell.BasicRNNCell(2), v1.zeros([2, 3, 4], v1.int32), dtype=v1.float32)
-    with pytest.raises(TypeError, match=r"`cell` must be a TF1 RNN cell .* Received: cell='lstm' of type str"):
+    with pytest.raises(TypeError, match=r"`cell` must be a TF1 RNN cell .* "
+                                        r"Received: cell='lstm' of type str"):
         v1.nn.dynamic_rnn("lstm", x, dtype=v1.float32)
     with pytest.raises(ValueError, match=r"`output_keep_prob` must be in \[0\.0, 1\.0\]\. "
                                          r"Received: output_keep_prob=1\.5"):
@@ -570,9 +572,11 @@ def test_bad_rnn_arguments_are_named(v1):
     with pytest.raises(ValueError, match=r"`variational_recurrent` does not apply in tfcourse\.compat's "
                                          r"DropoutWrapper .*recurrent_dropout"):
         v1.nn.rnn_cell.DropoutWrapper(v1.nn.rnn_cell.GRUCell(2), variational_recurrent=True)
-    with pytest.raises(ValueError, match=r"`num_units` must be an integer in \[1, inf\)\. Received: num_units=0"):
+    with pytest.raises(ValueError, match=r"`num_units` must be an integer in \[1, inf\)\. "
+                                         r"Received: num_units=0"):
         v1.nn.rnn_cell.BasicLSTMCell(0)
-    with pytest.raises(TypeError, match=r"`inputs` of static_rnn must be a list .* Received: a tensor of shape \(2, 3, 4\)"):
+    with pytest.raises(TypeError, match=r"`inputs` of static_rnn must be a list .* "
+                                        r"Received: a tensor of shape \(2, 3, 4\)"):
         v1.nn.static_rnn(v1.nn.rnn_cell.GRUCell(2), x, dtype=v1.float32)
     with pytest.raises(ValueError, match=r"`sequence_length` must be a vector of one length per example\. "
                                          r"Received: sequence_length with shape \(2, 1\)"):
@@ -582,7 +586,8 @@ def test_bad_rnn_arguments_are_named(v1):
 def test_bad_sequence_loss_arguments_are_named(v1):
     logits, targets = v1.zeros([2, 3, 4]), v1.zeros([2, 3], v1.int32)
     with pytest.raises(ValueError, match=r"`targets` of sequence_loss must be a \[batch_size x "
-                                         r"sequence_length\] tensor \(rank 2\)\. Received: targets with shape \(6,\)"):
+                                         r"sequence_length\] tensor \(rank 2\)\. "
+                                         r"Received: targets with shape \(6,\)"):
         v1.contrib.seq2seq.sequence_loss(logits, v1.zeros([6], v1.int32), v1.ones([2, 3]))
     with pytest.raises(ValueError, match=r"`average_across_batch` and `sum_over_batch` cannot both be True"):
         v1.contrib.seq2seq.sequence_loss(logits, targets, v1.ones([2, 3]), sum_over_batch=True)
