@@ -47,7 +47,7 @@ __all__ = ["__version__", *_SUBMODULES, *_FUNCTIONS]
 __getattr__, __dir__ = lazy_attributes(__name__, _FUNCTIONS, _SUBMODULES)
 
 # keras.saving.load_model finds tfcourse's classes after `import tfcourse` (no Keras import here)
-from tfcourse.saving import install_registry_fallback  # noqa: E402
+from tfcourse.saving import install_load_hook  # noqa: E402
 
-install_registry_fallback()
-del install_registry_fallback
+install_load_hook()
+del install_load_hook

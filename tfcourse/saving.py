@@ -7,10 +7,15 @@ optimizers, initializers, layers, schedules, losses or lab models loads in a
 fresh process with no ``custom_objects`` and with Keras' ``safe_mode`` on.
 
 ``keras.saving.load_model`` works too after a bare ``import tfcourse``:
-:func:`install_registry_fallback` (run by ``import tfcourse``, without
-importing Keras) makes Keras' registry lookup import the component modules
-the first time it meets a ``tfcourse>`` name it does not know yet. It
-changes nothing for other names, and costs ``import tfcourse`` no Keras import.
+:func:`install_load_hook` (run by ``import tfcourse``) makes Keras'
+``load_model`` import the component modules before it reads a file. It
+imports no Keras itself: when Keras is not loaded yet, it waits for Keras'
+``saving_api`` module to be imported and wraps its ``load_model`` there, so
+``keras.saving.load_model`` and ``keras.models.load_model`` are the wrapped
+one; when Keras is loaded already, it registers the components at once.
+(Keras looks a class up by its registered name in several places, some of
+them straight in its registry dict, so registering before the load is the
+one hook that covers them all.)
 """
 
 from __future__ import annotations
@@ -36,10 +41,10 @@ COMPONENT_MODULES = (
     "tfcourse.schedules",
 )
 
-REGISTRY_MODULE = "keras.src.saving.object_registration"
-"""Keras' module of ``get_registered_object``, the lookup every deserialization calls."""
+LOADER_MODULE = "keras.src.saving.saving_api"
+"""Keras' module of ``load_model`` (``keras.saving.load_model`` is bound from it)."""
 
-PACKAGE_PREFIX = "tfcourse>"
+
 
 
 class ModelFileError(TfcourseError, ValueError):
@@ -52,26 +57,23 @@ def register_components() -> None:
         importlib.import_module(name)
 
 
-def _add_fallback(registry) -> None:
-    """Wrap ``registry.get_registered_object``: a ``tfcourse>`` miss registers, then looks again."""
-    original = getattr(registry, "get_registered_object", None)
-    if original is None or getattr(original, "tfcourse_fallback", False):
+def _wrap_load_model(saving_api) -> None:
+    """Make ``saving_api.load_model`` call :func:`register_components` first."""
+    original = getattr(saving_api, "load_model", None)
+    if original is None or getattr(original, "registers_tfcourse", False):
         return
 
     @functools.wraps(original)
-    def get_registered_object(name, custom_objects=None, module_objects=None):
-        found = original(name, custom_objects, module_objects)
-        if found is None and isinstance(name, str) and name.startswith(PACKAGE_PREFIX):
-            register_components()
-            found = original(name, custom_objects, module_objects)
-        return found
+    def load_model(*args, **kwargs):
+        register_components()
+        return original(*args, **kwargs)
 
-    get_registered_object.tfcourse_fallback = True
-    registry.get_registered_object = get_registered_object
+    load_model.registers_tfcourse = True
+    saving_api.load_model = load_model
 
 
-class _ThenAddFallback(importlib.abc.Loader):
-    """Keras' own loader for the registry module, then :func:`_add_fallback`."""
+class _ThenWrap(importlib.abc.Loader):
+    """Keras' own loader for its ``saving_api`` module, then :func:`_wrap_load_model`."""
 
     def __init__(self, loader):
         self.loader = loader
@@ -81,36 +83,34 @@ class _ThenAddFallback(importlib.abc.Loader):
 
     def exec_module(self, module):
         self.loader.exec_module(module)
-        _add_fallback(module)
+        _wrap_load_model(module)
 
     def __getattr__(self, name):  # get_source, get_filename... for tracebacks and inspect
         return getattr(self.loader, name)
 
 
-class _RegistryImportHook(importlib.abc.MetaPathFinder):
-    """Finds Keras' registry module as usual, with a loader that adds the fallback after it."""
+class _LoaderImportHook(importlib.abc.MetaPathFinder):
+    """Finds Keras' ``saving_api`` as usual, with a loader that wraps ``load_model`` after it."""
 
     def find_spec(self, fullname, path, target=None):
-        if fullname != REGISTRY_MODULE:
+        if fullname != LOADER_MODULE:
             return None
         sys.meta_path.remove(self)  # once: the module is imported once per process
         spec = importlib.util.find_spec(fullname)
         if spec is not None and spec.loader is not None and hasattr(spec.loader, "exec_module"):
-            spec.loader = _ThenAddFallback(spec.loader)
+            spec.loader = _ThenWrap(spec.loader)
         return spec
 
 
-def install_registry_fallback() -> None:
+def install_load_hook() -> None:
     """Let ``keras.saving.load_model`` find tfcourse classes without importing them first.
 
-    Keras' registry module is patched now if Keras is loaded, else right after
-    Keras loads it (no Keras import here). Called by ``import tfcourse``.
+    See the module docstring. Called by ``import tfcourse``; imports no Keras.
     """
-    registry = sys.modules.get(REGISTRY_MODULE)
-    if registry is not None:
-        _add_fallback(registry)
-    elif not any(isinstance(finder, _RegistryImportHook) for finder in sys.meta_path):
-        sys.meta_path.insert(0, _RegistryImportHook())
+    if LOADER_MODULE in sys.modules:
+        register_components()
+    elif not any(isinstance(finder, _LoaderImportHook) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _LoaderImportHook())
 
 
 def load_model(path: str | os.PathLike, *, compile: bool = True, safe_mode: bool = True):
