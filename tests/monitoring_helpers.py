@@ -42,3 +42,31 @@ def histogram_counts(value) -> np.ndarray:
     import tensorflow as tf
 
     return tf.make_ndarray(value.tensor)[:, 2]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get_json(url: str, body=None):
+    """GET (or POST ``body`` as JSON) and decode the JSON answer."""
+    import json
+    import urllib.request
+
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def session_groups(url: str) -> dict:
+    """The HParams dashboard's table: session group name -> group, as the page asks for it."""
+    statuses = ["STATUS_UNKNOWN", "STATUS_SUCCESS", "STATUS_FAILURE", "STATUS_RUNNING"]
+    groups = get_json(f"{url}/data/plugin/hparams/session_groups",
+                      {"experimentName": "", "allowedStatuses": statuses, "colParams": [],
+                       "startIndex": 0, "sliceSize": 100})
+    return {group["name"]: group for group in groups["sessionGroups"]}

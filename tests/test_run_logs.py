@@ -176,3 +176,53 @@ def test_an_old_checkpoint_folder_is_renamed_and_resumed(tmp_path, capsys):
     assert not (run / "checkpoint").exists()
     assert json.loads((run / "checkpoints" / "checkpoint.json").read_text())["epochs_done"] == 2
     assert tf.executing_eagerly()
+
+
+def test_hparams_table_has_one_row_per_lab_and_tier_and_board_reads_no_checkpoint(tmp_path):
+    """Issue 15, items 4 and 5, over HTTP: TensorBoard's HParams table and its stderr."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from monitoring_helpers import free_port, get_json, session_groups
+
+    logs = tmp_path / "logs"
+    for lab, tier in (("mnist_softmax", "keras"), ("mnist_nn_gd", "keras"),
+                      ("mnist_softmax", "legacy")):
+        assert main(["run", lab, "--tier", tier, "--dataset", "synthetic", "--max-examples",
+                     "200", "--epochs", "1", "--logdir", str(logs), "--quiet"]) == 0
+    port = free_port()
+    err_path = tmp_path / "stderr.txt"
+    # --debug: TensorFlow's own warnings show (a `checkpoint` path in a run folder made
+    # TensorBoard warn that it is a directory, a dozen times per page load)
+    with open(err_path, "w") as err:
+        board = subprocess.Popen(
+            [sys.executable, "-m", "tfcourse", "--debug", "board", "--logdir", str(logs),
+             "--port", str(port), "--reload-interval", "1"],
+            stdout=subprocess.DEVNULL, stderr=err, env={**os.environ, "CUDA_VISIBLE_DEVICES": ""})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline, groups = time.monotonic() + 90, {}
+        while len(groups) < 3:
+            assert board.poll() is None, err_path.read_text()
+            assert time.monotonic() < deadline, f"HParams table: {sorted(groups)}"
+            time.sleep(1)
+            try:
+                groups = session_groups(url)
+            except OSError:
+                pass
+        for page in ("/data/runs", "/data/plugins_listing", "/data/plugin/projector/runs"):
+            get_json(url + page)
+    finally:
+        board.send_signal(signal.SIGINT)
+        board.wait(timeout=20)
+    assert sorted(groups) == ["mnist_nn_gd/keras", "mnist_softmax/keras", "mnist_softmax/legacy"]
+    for name, group in groups.items():
+        lab, tier = name.split("/")
+        assert [session["name"] for session in group["sessions"]] == [name]  # the run folder
+        assert group["hparams"]["lab"] == lab and group["hparams"]["tier"] == tier
+        metrics = {(m["name"]["group"], m["name"]["tag"]) for m in group["metricValues"]}
+        assert ("train", "epoch_loss") in metrics, (name, metrics)
+    assert "checkpoint" not in err_path.read_text()
