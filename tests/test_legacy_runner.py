@@ -194,3 +194,50 @@ def test_runner_module_runs_an_unmodified_script_in_a_fresh_process(tmp_path):
     completed = _subprocess(["-m", "tfcourse.compat.runner", str(SCRIPTS / "xor_nn.py")], {}, cwd=REPO)
     assert completed.returncode == 0, completed.stderr[-2000:]
     assert "Accuracy: 1.0" in completed.stdout
+
+
+# Arguments after the script (issue 15, item 1) and the step cap (item 9) ------------------
+
+def test_tfcourse_options_after_the_script_are_tfcourse_s_and_the_rest_the_program_s(
+        tmp_path, capsys):
+    trace_path = tmp_path / "trace.npz"
+    code = tfcourse_cli(["legacy", "run", str(LEGACY_DIR / "mnist_softmax.py"), "--dataset",
+                         "synthetic", "--max-examples=200", "--trace", str(trace_path)])
+    assert code == 0, capsys.readouterr().err
+    trace = Trace.load(trace_path)
+    assert trace.datasets[0]["dataset"] == "synthetic"  # not MNIST: the option was tfcourse's
+    assert trace.datasets[0]["train"] == 200 and trace.metadata["argv"] == []
+    capsys.readouterr()
+    # other arguments, and everything after `--` (even tfcourse's spellings), are the program's
+    assert tfcourse_cli(["legacy", "run", str(SCRIPTS / "app_run.py"), "first", "--seed", "3",
+                         "--", "--seed", "5", "--"]) == 0
+    assert "argv: ['first', '--seed', '5', '--'] doubled: [2. 5.]" in capsys.readouterr().out
+    assert tfcourse_cli(["legacy", "run", str(SCRIPTS / "app_run.py"), "--dataset", "cifar"]) == 2
+    assert "error: argument --dataset: invalid choice: 'cifar'" in capsys.readouterr().err
+
+
+def test_legacy_run_help_says_where_the_program_arguments_go(capsys):
+    assert tfcourse_cli(["legacy", "run", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "may come before or after SCRIPT" in text
+    assert "everything after `--` goes to it as written" in text
+
+
+def test_max_steps_stops_the_program_and_says_so(tmp_path, capsys):
+    trace_path = tmp_path / "trace.npz"
+    # 300 examples: 3 steps of 100 per epoch, so step 4 is in epoch 2 of 15
+    code = tfcourse_cli(["legacy", "run", str(LEGACY_DIR / "mnist_softmax.py"), "--dataset",
+                         "synthetic", "--max-examples", "300", "--max-steps", "4", "--trace",
+                         str(trace_path)])
+    captured = capsys.readouterr()
+    assert code == 0
+    assert captured.out.count("Epoch:") == 1 and "Accuracy" not in captured.out  # loop stopped
+    assert captured.err.splitlines()[-1] == (
+        "Training stopped after 4 steps (--max-steps 4): the program ends there; the rest of "
+        "its training loop and its closing lines did not run.")
+    assert Trace.load(trace_path).num_steps == 4
+    result = run_script(LEGACY_DIR / "mnist_softmax.py", dataset="synthetic", max_examples=300,
+                        max_steps=4)
+    assert result.stopped_after_steps == 4 and result.exit_code == 0
+    assert run_script(LEGACY_DIR / "mnist_softmax.py", dataset="synthetic", max_examples=300,
+                      max_steps=45).stopped_after_steps is None  # 45 steps: it ended by itself

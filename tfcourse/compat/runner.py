@@ -13,9 +13,9 @@
   initial weights) apply to the run, and a :class:`~tfcourse.compat.trace.Trace`
   is recorded when asked;
 * with a step cap (``--max-steps N``, ``TFCOURSE_MAX_STEPS``), the program is
-  stopped right after its N-th training step: the rest of its loop and its
+  stopped when it asks for training step N + 1: the rest of its loop and its
   closing lines do not run, and :class:`ScriptResult` (and the command, on
-  stderr) says so.
+  stderr) says so. A program that ends within N steps runs to its end.
 
 ``python -m tfcourse.compat.runner program.py [--dataset fashion_mnist]`` does
 the same in a fresh process.
@@ -82,7 +82,7 @@ class ScriptResult:
 
 
 class StepCapReached(BaseException):
-    """Raised out of the program's ``sess.run`` right after its last allowed training step.
+    """Raised out of the program's ``sess.run`` of the first training step past the cap.
 
     A ``BaseException``, like ``SystemExit``: a program's ``except Exception``
     does not swallow it.
@@ -98,10 +98,13 @@ def _capped_trace(max_steps: int | None):
     from tfcourse.compat.trace import Trace  # noqa: PLC0415
 
     class CappedTrace(Trace):
-        def record_step(self, train_op, loss):
-            super().record_step(train_op, loss)
-            if max_steps is not None and len(self.losses) >= max_steps:
+        observes_runs = max_steps is not None
+
+        def observe_run(self, session, fetches, feed_dict, run, run_options):
+            # the program asks for one more training step than the cap allows
+            if len(self.losses) >= max_steps and session.train_ops_of(fetches):
                 raise StepCapReached(len(self.losses))
+            return run(fetches, feed_dict, *run_options)
 
     return CappedTrace()
 
