@@ -136,7 +136,8 @@ def test_convention_reaches_the_optimizers():
 
 def test_activation_derivatives_match_their_formulas(main, tmp_path):
     x = np.linspace(-6, 6, 601)
-    curves = viz.activation_curves(x=x)
+    curves = viz.activation_curves(
+        names=("sigmoid", "tanh", "relu", "leaky_relu", "leaky_relu_0.1", "elu"), x=x)
     s = 1 / (1 + np.exp(-x))
     want = {
         "sigmoid": (s, s * (1 - s)),
@@ -153,7 +154,7 @@ def test_activation_derivatives_match_their_formulas(main, tmp_path):
         np.testing.assert_allclose(curves[name][1], df, atol=1e-6, err_msg=name)
     assert curves["sigmoid"][1].max() == pytest.approx(0.25) and curves["sigmoid"][1][0] < 0.0025
     assert main(["plot", "activations", "--out", str(tmp_path)]) == 0
-    assert png_size(tmp_path / "activations.png") == (1200, 500)
+    assert png_size(tmp_path / "activations.png") == (1400, 1000)
 
 
 @pytest.fixture(scope="module")
@@ -163,7 +164,7 @@ def init_results():
 
 def test_initialization_experiment_shows_the_seeds_four_cases(init_results):
     results = init_results
-    assert len(results) == 8
+    assert len(results) == 10  # tanh and ReLU x zeros and the seed's four
     tanh_small, tanh_one = results[("tanh", "N(0, 0.01)")], results[("tanh", "N(0, 1)")]
     # N(0, 0.01): each layer scales the std by about 0.01 sqrt(200) = 0.14, so 10 layers ~1e-8.
     assert tanh_small.stds[-1] < 1e-6 < tanh_small.stds[0]
@@ -184,7 +185,7 @@ def test_init_plot_has_one_row_per_case(init_results, tmp_path):
     # `tfcourse plot init` runs the full-size experiment (10 x 500 units, 1000 examples);
     # the drawing is the same, so the test draws the smaller one.
     written = viz.plot_initialization(init_results, tmp_path / "init.png", dpi=40)
-    assert png_size(written) == (800, 480)
+    assert png_size(written) == (760, 404)  # 2 blocks x 5 shown layers, 5 rows
 
 
 def test_decay_curves_follow_seed_003(main, tmp_path):

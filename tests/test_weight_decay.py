@@ -9,6 +9,16 @@ import pytest
 from tfcourse import models
 
 
+@pytest.fixture
+def float64():
+    """float64 layers: floatx and the global dtype policy (conftest's sets floatx only, which
+    Keras ignores once any layer exists)."""
+    from tfcourse._precision import float64_keras
+
+    with float64_keras():
+        yield
+
+
 def softmax_regression_step(W, b, x, labels, learning_rate, weight_decay):
     """One plain-GD step of softmax regression with seed 002's rule, in NumPy."""
     a = x @ W + b

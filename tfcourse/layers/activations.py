@@ -2,8 +2,10 @@
 
 Seed 000 (Unit 02) lists sigmoid, tanh, ReLU max(0, x), Leaky ReLU
 max(0.01x, x) and max(0.1x, x), PReLU max(alpha x, x) with a learned alpha,
-ELU (x if x >= 0 else alpha (e**x - 1)) and Maxout; seed 002 adds SELU's
-relative ELU. Keras has all of them except Maxout, so this module only maps
+ELU (x if x >= 0 else alpha (e**x - 1)) and Maxout; seed 002 repeats
+LeakyReLU/PReLU and ELU. SELU (scaled ELU, Klambauer et al. 2017) is in no
+seed: it is offered because ``tf.nn.selu`` and Keras have it. Keras has all
+of them except Maxout, so this module only maps
 the course's names onto Keras layers; nothing is re-implemented. Maxout is
 not an elementwise activation: it replaces Dense + activation by
 ``tfcourse.layers.Maxout(units, num_pieces)``.

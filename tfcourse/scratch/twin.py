@@ -35,11 +35,11 @@ derivative is the (y - t) / N that backward returns; the seed's
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 
 import numpy as np
 
+from tfcourse._precision import float64_keras
 from tfcourse._validation import check_int, check_positive
 from tfcourse.scratch.network import PARAMETERS, TwoLayerNet
 
@@ -59,19 +59,6 @@ __all__ = [
 GRADIENT_TOLERANCE = 1e-12
 NUMERICAL_TOLERANCE = 1e-8
 LOSS_TOLERANCE = 1e-12
-
-
-@contextlib.contextmanager
-def float64_keras():
-    """Keras floatx = float64 inside, restored after."""
-    import keras
-
-    previous = keras.config.floatx()
-    keras.config.set_floatx("float64")
-    try:
-        yield
-    finally:
-        keras.config.set_floatx(previous)
 
 
 def keras_twin(net: TwoLayerNet, learning_rate: float = 0.1):
