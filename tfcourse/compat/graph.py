@@ -1,5 +1,9 @@
 """Graph mode for one block of code, without leaking into the rest of the process.
 
+Inside the block ``tf.cond`` and ``tf.while_loop`` build TF 1.15's control flow
+(``Switch``/``Merge``/``Enter``/``Exit`` ops in the graph) rather than TensorFlow 2's
+``If``/``While`` ops, as the course's programs had it.
+
 TF1 programs need graph mode (placeholders, ``tf.Session``). TensorFlow 2 runs
 eagerly, and switching eager off with ``disable_eager_execution()`` is a
 process-wide change that breaks any Keras 3 code run afterwards. Inside
@@ -101,8 +105,14 @@ def legacy_graph(seed: int | None = None) -> Iterator[LegacyGraphScope]:
         # eager again here: Keras code runs as usual
     """
     import tensorflow as tf  # noqa: PLC0415
+    from tensorflow.python.ops import control_flow_util  # noqa: PLC0415
 
     eager_before = tf.executing_eagerly()
+    # TF 1.15 built tf.cond / tf.while_loop as Switch/Merge ops in the graph (control flow v1);
+    # TensorFlow 2 builds If/While ops around functions. A legacy graph gets TF1's (the
+    # switch is process-wide, so it is restored when the outermost scope ends).
+    control_flow_before = control_flow_util.ENABLE_CONTROL_FLOW_V2
+    control_flow_util.ENABLE_CONTROL_FLOW_V2 = False
     scope = LegacyGraphScope(seed)
     scope._enter_new_graph()
     _state.scopes.append(scope)
@@ -111,6 +121,7 @@ def legacy_graph(seed: int | None = None) -> Iterator[LegacyGraphScope]:
     finally:
         _state.scopes.remove(scope)
         scope._exit_graph()
+        control_flow_util.ENABLE_CONTROL_FLOW_V2 = control_flow_before
     if eager_before and not tf.executing_eagerly():
         raise RuntimeError(
             "Graph mode leaked out of legacy_graph(): TensorFlow is no longer executing "
