@@ -3,7 +3,7 @@
 The course's seeds write each algorithm once; TensorFlow 1, Keras 3 and
 PyTorch each implement it with small differences (where epsilon goes, where
 the learning rate enters a momentum buffer, initial state, defaults).
-``../shared/reference/conventions.md`` measures every difference. Components
+``docs/conventions.md`` measures every difference. Components
 that take a ``convention=`` argument accept exactly these names:
 
 - ``"course"``: the formula as the seeds write it, with the seeds' defaults.

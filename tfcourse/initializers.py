@@ -12,7 +12,7 @@ and names ``tf.contrib.layers.xavier_initializer`` and
 ``tf.keras.initializers.he_*`` as the TF implementations.
 
 One ``convention`` argument selects whose rule is used (reference:
-conventions.md section 4):
+docs/conventions.md section 4):
 
 =========  ==============================================  ==============================================
 convention Xavier                                          He
@@ -36,7 +36,10 @@ has an effective std about 0.3% above its target.
 Fans are computed as Keras does (``compute_fans``): a Dense kernel
 ``(in, out)`` has fan_in = in, fan_out = out; a ConvND kernel
 ``(k1..kd, in_ch, out_ch)`` has fan_in = in_ch*prod(k), fan_out = out_ch*prod(k).
-The course stores W as (fan_out, fan_in); a Keras kernel is its transpose.
+Seeds 000, 001 and 004 store W as (fan_in, fan_out) (``np.random.randn(fan_in,
+fan_out)``, ``tf.random_normal([784, 256])``), the shape of a Keras kernel, so
+their W can be used as it is; only Ng's course (seed 003, z = W x) stores the
+transpose (fan_out, fan_in).
 """
 
 from __future__ import annotations

@@ -29,6 +29,9 @@ Relation to Keras (tested):
 * ``softmax_cross_entropy`` = ``categorical_crossentropy(from_logits=True)``
   = TF1's ``tf.nn.softmax_cross_entropy_with_logits``, the course's
   ``cost`` line.
+
+The frameworks' variants (reductions, clipping, label gradients) are in
+docs/conventions.md section 8.
 """
 
 from __future__ import annotations

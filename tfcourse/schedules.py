@@ -20,7 +20,7 @@ t rather than epochs::
     epsilon = epsilon_0 / (a t)                               InverseStepDecay
 
 Keras calls a schedule with the optimizer's ``iterations``, which is 0 for
-the first update (conventions.md section 7), so here::
+the first update (docs/conventions.md section 7), so here::
 
     epoch_num = floor(step / steps_per_epoch) + first_epoch     (first_epoch = 1 by default)
     t         = step + 1

@@ -1,9 +1,12 @@
-"""Dropout with the course's ``keep_prob`` or Keras's ``rate`` (seeds 001, 002, 004).
+"""Dropout with TF1's ``keep_prob`` or Keras's ``rate`` (seeds 001 and 002: dropout).
 
-The course's TF1 programs call ``tf.nn.dropout(L1, keep_prob=keep_prob)``
-with ``keep_prob = 0.7`` in training and ``1.0`` at test time (lecture 10-3,
-seed 001); TF2 and Keras take the *drop* probability ``rate = 1 - keep_prob``.
-Reference: conventions.md section 6.
+Seeds 001 (lecture 10-3) and 002 ("Overfitting") teach dropout; the lab 10
+program behind seed 001's "deep NN with dropout 98%" (DeepLearningZeroToAll,
+``legacy_tf1/mnist_nn_dropout.py``) calls ``tf.nn.dropout(L1,
+keep_prob=keep_prob)`` with ``keep_prob = 0.7`` in training and ``1.0`` at
+test time; no seed spells ``keep_prob`` (``docs/seeds.md``). TF2 and Keras
+take the *drop* probability ``rate = 1 - keep_prob``.
+Reference: docs/conventions.md section 6.
 """
 
 from __future__ import annotations
