@@ -429,7 +429,7 @@ def plot_batch_norm(runs: Mapping, path, dpi: int = 100, size=(16.0, 5.0)) -> st
             label="moving averages (Keras, momentum 0.99)")
     ax.plot(normalized.steps, normalized.population_accuracy, color="tab:green",
             linestyle="--", label="population statistics (Algorithm 2)")
-    ax.set_title("BN inference: two estimates of E[x], Var[x]")
+    ax.set_title("(d) BN inference: E[x], Var[x] two ways")
     ax.set_xlabel("training step")
     ax.legend(fontsize=8, loc="lower right")
     for ax in axes:
