@@ -18,7 +18,7 @@ import json
 import os
 import sys
 
-from tfcourse.cli._arguments import data_dir_environment, max_examples
+from tfcourse.cli._arguments import data_dir_environment, max_examples, positive_int
 from tfcourse.cli.run import add_lab_arguments
 
 
@@ -34,6 +34,7 @@ def add_parser(subparsers) -> None:
                     "accuracy within 0.3 points).",
     )
     add_lab_arguments(parser)
+    parser.set_defaults(dataset=None)  # a lab: mnist; a program: what its input_data reads
     parser.add_argument("--tiers", default="port,keras",
                         help="tiers besides legacy, comma-separated (default port,keras)")
     parser.add_argument("--repeats", type=int, default=1,
@@ -55,10 +56,24 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--show-code", action="store_true",
                         help="print the legacy program and the Keras version side by side, "
                              "and exit")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="PROGRAM.py: change a top-level assignment of the program in both "
+                             "versions, e.g. --set training_epochs=2 (repeatable)")
+    parser.add_argument("--max-steps", type=positive_int("max_steps"), default=None,
+                        metavar="N", help="PROGRAM.py: train at most N steps in both versions")
     parser.set_defaults(run=run)
 
 
+def is_program(name: str) -> bool:
+    """``tfcourse compare X``: X is a TF1 program file (not a lab name)."""
+    return name.endswith(".py") or os.path.sep in name or os.path.isfile(name)
+
+
 def starting(args: argparse.Namespace) -> str:
+    if is_program(args.lab):
+        if args.show_code:
+            return f"Porting {args.lab} to show it beside its Keras version"
+        return f"Comparing {args.lab} with its Keras version (running the TF1 program first)"
     from tfcourse.labs import get
     from tfcourse.labs.runs import plural
 
@@ -67,7 +82,7 @@ def starting(args: argparse.Namespace) -> str:
         return f"Writing the Keras version of {lab.name}"
     epochs = lab.epochs if args.epochs is None else args.epochs
     tiers = ", ".join(["legacy", *[t.strip() for t in args.tiers.split(",") if t.strip()]])
-    return f"Comparing {lab.name} on {args.dataset}, {plural(epochs, 'epoch')}: {tiers}"
+    return f"Comparing {lab.name} on {args.dataset or 'mnist'}, {plural(epochs, 'epoch')}: {tiers}"
 
 
 def side_by_side(left: str, right: str, width: int = 78, titles=("legacy (TF1)", "Keras")) -> str:
@@ -95,6 +110,8 @@ def _without_docstring(source: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if is_program(args.lab):
+        return run_program(args)
     from tfcourse._validation import check_choice
     from tfcourse.labs import get
 
@@ -107,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
         from tfcourse.labs.keras_tier import keras_source
 
         print(side_by_side(_without_docstring(original_source(lab.program)),
-                           keras_source(lab, args.dataset, args.epochs)))
+                           keras_source(lab, args.dataset or "mnist", args.epochs)))
         return 0
     import shutil
 
@@ -122,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"Resuming from {resume_dir}: {', '.join(done)} (--overwrite starts afresh)",
               file=sys.stderr)
     with data_dir_environment(args.data_dir):
-        comparison = compare(lab, dataset=args.dataset, epochs=args.epochs,
+        comparison = compare(lab, dataset=args.dataset or "mnist", epochs=args.epochs,
                              max_examples=max_examples(args.max_examples), seed=args.seed,
                              tiers=tiers,
                              repeats=args.repeats, logdir=args.logdir, progress=not args.quiet,
@@ -131,6 +148,76 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         written.append(save_json(comparison, args.json))
     if not args.no_plot:
+        written.append(comparison.plot(os.path.join(output_dir, "losses.png")))
+    if args.format == "json":
+        print(json.dumps(comparison.to_dict(), indent=2))
+    else:
+        print(comparison.format_table())
+        print("wrote " + ", ".join(str(path) for path in written))
+    if not comparison.passed():
+        print("error: a comparison bound does not hold (see FAIL above)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _assignments(items: list[str], epochs: int | None) -> dict:
+    import ast
+
+    sets = {}
+    for item in items:
+        name, separator, value = item.partition("=")
+        if not separator or not name.strip().isidentifier():
+            raise ValueError(f"`--set` takes NAME=VALUE (a top-level assignment of the program). "
+                             f"Received: --set {item!r}")
+        try:
+            sets[name.strip()] = ast.literal_eval(value.strip())
+        except (ValueError, SyntaxError):
+            raise ValueError(f"`--set {name.strip()}=...`: the value must be a Python literal. "
+                             f"Received: {value!r}") from None
+    if epochs is not None:
+        sets.setdefault("training_epochs", epochs)
+    return sets
+
+
+def run_program(args: argparse.Namespace) -> int:
+    """``tfcourse compare PROGRAM.py``: the TF1 program and its Keras version, step by step."""
+    from pathlib import Path
+
+    from tfcourse._runtime import import_tensorflow
+
+    program = Path(args.lab)
+    if not program.is_file():
+        raise FileNotFoundError(f"No TF1 program at {program}")
+    sets = _assignments(args.set, args.epochs)
+    dataset = args.dataset
+    import_tensorflow()
+    if args.show_code:
+        from tfcourse.compat.runner import original_source
+        from tfcourse.port import port
+
+        with data_dir_environment(args.data_dir):
+            result = port(program, dataset=dataset, max_examples=max_examples(args.max_examples))
+        print(side_by_side(_without_docstring(original_source(program)),
+                           _without_docstring(result.source), titles=("TF1", "Keras 3")))
+        return 0
+    from tfcourse.port.comparison import compare_program
+
+    output_dir = args.output_dir or os.path.join(args.logdir, program.stem, "compare")
+    with data_dir_environment(args.data_dir):
+        comparison = compare_program(program, dataset=dataset,
+                                     max_examples=max_examples(args.max_examples), seed=args.seed,
+                                     max_steps=args.max_steps, sets=sets, output_dir=output_dir,
+                                     repeats=args.repeats, quiet=args.quiet)
+    os.makedirs(output_dir, exist_ok=True)
+    path = os.path.join(output_dir, "compare.json")
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(comparison.to_dict(), handle, indent=2)
+    written = [comparison.keras_program, path]
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump(comparison.to_dict(), handle, indent=2)
+        written.append(args.json)
+    if not args.no_plot and comparison.trains:
         written.append(comparison.plot(os.path.join(output_dir, "losses.png")))
     if args.format == "json":
         print(json.dumps(comparison.to_dict(), indent=2))

@@ -26,8 +26,8 @@ import traceback
 from typing import Sequence
 
 # Subcommand modules under tfcourse.cli, in the order --help lists them.
-SUBCOMMANDS = ("version", "data", "legacy", "labs", "run", "compare", "backprop", "tune", "board", "plot",
-               "bench")
+SUBCOMMANDS = ("version", "data", "legacy", "labs", "run", "port", "compare", "backprop", "tune",
+               "board", "plot", "bench")
 
 DESCRIPTION = (
     "The TensorFlow 1 deep-learning course on Keras 3 / TensorFlow 2: run the course's "

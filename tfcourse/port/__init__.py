@@ -127,44 +127,98 @@ def port(program: str | os.PathLike, *, argv=(), dataset: str | None = None,
         plans, graph = plan_models(capture)
         rewriter = ProgramRewriter(capture, plans, graph)
         rewritten = rewriter.rewrite()
-    source = _assemble(program, capture, rewritten, rewriter)
-    return PortResult(program, source, rewritten.layers, rewritten.weights, rewritten.line_map,
+    source, line_map = _assemble(program, capture, rewritten, rewriter)
+    return PortResult(program, source, rewritten.layers, rewritten.weights, line_map,
                       rewritten.notes, capture, plans)
 
 
-def _assemble(program: Path, capture, rewritten, rewriter) -> str:
+def _assemble(program: Path, capture, rewritten, rewriter):
+    """The Keras program's text and its line map: header, imports, generated classes, body."""
     from tfcourse import __version__  # noqa: PLC0415
+    from tfcourse.port.emit import wrap_line  # noqa: PLC0415
 
     original_doc = ast.get_docstring(capture.tree) or ""
     result = PortResult(program, "", rewritten.layers, [], {}, [])
     header = [f"Keras 3 version of {program.name}, written by `tfcourse port` (tfcourse "
               f"{__version__})."]
     if original_doc:
-        header += ["", f"The TF1 program's docstring:", ""]
+        header += ["", "The TF1 program's docstring:", ""]
         header += ["    " + line if line else "" for line in original_doc.splitlines()]
-    header += ["", "Layers: " + result.summary().replace("\n", "; ") + ".",
-               f"Compare it with the TF1 program step by step: tfcourse compare {program}"]
-    docstring = '"""' + "\n".join(header).replace('"""', "'''") + '\n"""'
-    body = rewritten.source
-    lines = body.splitlines()
-    # the program's own docstring is in the header now
-    if original_doc and capture.tree.body and isinstance(capture.tree.body[0], ast.Expr):
-        first = capture.tree.body[0]
-        drop = {n for n in range(first.lineno, first.end_lineno + 1)}
-        kept = []
-        for number, line in enumerate(lines, start=1):
-            if rewritten.line_map.get(number) in drop:
-                continue
-            kept.append(line)
-        lines = kept
-    imports = sorted(rewriter.imports, key=_import_order)
-    if "__IMPORTS__" in lines:
-        index = lines.index("__IMPORTS__")
-        lines[index:index + 1] = imports
+    header += ["", "Layers: " + result.summary().replace("\n", "; ") + "."]
+    if any(row[2] == "TF1Dense" for row in rewritten.layers):
+        header += ["TF1Dense is keras.layers.Dense adding its bias as `tf.matmul(X, W) + b` did "
+                   "(AddV2, not",
+                   "BiasAdd), so training follows the TF1 program to the last bit; "
+                   "keras.layers.Dense can replace it."]
+    header += [f"Compare it with the TF1 program step by step: tfcourse compare {program}"]
+    lines: list[tuple[str, int | None]] = [
+        (line, None) for line in ('"""' + "\n".join(header).replace('"""', "'''")
+                                  + '\n"""').splitlines()]
+    docstring_lines = set()
+    first = capture.tree.body[0] if capture.tree.body else None
+    if original_doc and isinstance(first, ast.Expr):
+        docstring_lines = set(range(first.lineno, first.end_lineno + 1))
+    original = capture.source.splitlines()
+    body = []
+    for text, origin in rewritten.lines:
+        if origin in docstring_lines and text.strip() != "__IMPORTS__":
+            continue
+        kept = origin is not None and 0 < origin <= len(original) and \
+            text.strip() == original[origin - 1].strip()
+        if kept or text.strip() == "__IMPORTS__":
+            body.append((text, origin))
+        else:
+            body += [(piece, origin) for piece in wrap_line(text)]
+    code = "\n".join(text for text, _ in body) + "\n".join(rewriter.prelude)
+    imports = _imports_used(code, rewriter.imports)
+    prelude = [(line, None) for line in rewriter.prelude]
+    if prelude:
+        prelude = [("", None), ("", None), *prelude, ("", None)]
+    marker = next((i for i, (text, _) in enumerate(body) if text.strip() == "__IMPORTS__"), None)
+    block = [(line, None) for line in imports] + prelude
+    if marker is None:
+        body = block + [("", None)] + body
     else:
-        lines[0:0] = imports + [""]
-    text = docstring + "\n" + "\n".join(lines).lstrip("\n")
-    return text.rstrip() + "\n"
+        body[marker:marker + 1] = block
+    lines += body
+    lines = _collapse_blank(lines)
+    text = "\n".join(line for line, _ in lines).rstrip() + "\n"
+    line_map = {number: origin for number, (_, origin) in enumerate(lines, start=1)
+                if origin is not None}
+    return text, line_map
+
+
+def _collapse_blank(lines: list) -> list:
+    result, blank = [], 0
+    for item in lines:
+        if not item[0].strip():
+            blank += 1
+            if blank > 2:
+                continue
+        else:
+            blank = 0
+        result.append(item)
+    while result and not result[-1][0].strip():
+        result.pop()
+    return result
+
+
+def _imports_used(code: str, candidates: set) -> list[str]:
+    """The import lines the generated code needs, in a fixed order."""
+    import re  # noqa: PLC0415
+
+    needed = []
+    if re.search(r"\bnp\.", code):
+        needed.append("import numpy as np")
+    if re.search(r"\btf\.", code):
+        needed.append("import tensorflow as tf")
+    if re.search(r"\bkeras\.", code):
+        needed.append("import keras")
+    if re.search(r"\btfcourse\.(initializers|layers|optimizers)\.", code):
+        needed.append("import tfcourse")
+    if "from tfcourse.data import input_data" in candidates:
+        needed.append("from tfcourse.data import input_data")
+    return needed
 
 
 def _import_order(line: str) -> tuple:

@@ -220,6 +220,18 @@ class Capture:
     def runs(self) -> list[RunRecord]:
         return self.recorder.runs
 
+    def statement_span(self, line: int) -> tuple[int, int]:
+        """``(first, last)`` line of the innermost simple statement containing ``line``."""
+        best = (line, line)
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.stmt) and not any(
+                    isinstance(getattr(node, field, None), list)
+                    for field in ("body", "orelse", "finalbody", "handlers")) and \
+                    node.lineno <= line <= node.end_lineno:
+                if best == (line, line) or node.end_lineno - node.lineno < best[1] - best[0]:
+                    best = (node.lineno, node.end_lineno)
+        return best
+
     @property
     def training_runs(self) -> list[RunRecord]:
         return [record for record in self.recorder.runs if record.is_training_step]

@@ -52,7 +52,8 @@ def literal(value: Any) -> str:
     if isinstance(value, str):
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     if isinstance(value, float):
-        return repr(float(np.float32(value))) if abs(value) > 0 else "0.0"
+        # the shortest text of the float32 the program used: 0.99, not 0.9900000095367432
+        return repr(float(str(np.float32(value)))) if value else "0.0"
     if isinstance(value, tuple):
         inner = ", ".join(literal(v) for v in value)
         return f"({inner},)" if len(value) == 1 else f"({inner})"
@@ -123,7 +124,7 @@ def _class_path(node: LayerNode, arguments: dict) -> str:
     special = arguments.pop("_class", None)
     arguments.pop("_scalar", None)
     if special:
-        return f"layers.{special}"
+        return f"tfcourse.layers.{special}"
     return f"keras.layers.{node.keras}"
 
 
@@ -148,36 +149,69 @@ def _dtype(op, name="DstT") -> str:
     return f"tf.{dtype.name}" if dtype is not None else "tf.float32"
 
 
-def _binary(symbol: str) -> Callable:
-    return lambda op, a: f"{a[0]} {symbol} {a[1]}"
+ATOM = 13
+"""Precedence of a name, a call or a literal (Python's binding strengths, 1..13)."""
+
+
+def _operand(argument, minimum: int) -> str:
+    text, precedence = argument
+    return f"({text})" if precedence < minimum else text
+
+
+def _binary(symbol: str, precedence: int) -> Callable:
+    # The right operand of the same precedence keeps its parentheses: a + (b + c) is another
+    # float32 rounding than (a + b) + c, and the port writes the program's own order.
+    return lambda op, a: (f"{_operand(a[0], precedence)} {symbol} "
+                          f"{_operand(a[1], precedence + 1)}", precedence)
 
 
 def _call(function: str, arguments: int | None = None) -> Callable:
-    return lambda op, a: f"{function}({', '.join(a if arguments is None else a[:arguments])})"
+    def write(op, a):
+        chosen = a if arguments is None else a[:arguments]
+        return f"{function}({', '.join(text for text, _ in chosen)})", ATOM
+    return write
+
+
+def _axis_text(op, axis_argument) -> str | None:
+    """The ``axis=`` of a reduction: None when it reduces every axis (TF1's default)."""
+    axis_tensor = op.inputs[1]
+    value = constant_value(axis_tensor)
+    if value is None:
+        return axis_argument[0]
+    rank = op.inputs[0].shape.rank
+    values = np.atleast_1d(value).tolist()
+    if rank is not None and sorted(v % rank for v in values) == list(range(rank)):
+        return None
+    return str(values[0]) if np.ndim(value) == 0 or len(values) == 1 else str(values)
 
 
 def _reduce(function: str) -> Callable:
     def write(op, a):
-        keep = ", keepdims=True" if _attr(op, "keep_dims") else ""
-        return f"{function}({a[0]}, axis={a[1]}{keep})"
+        axis = _axis_text(op, a[1])
+        parts = [a[0][0]]
+        if axis is not None:
+            parts.append(f"axis={axis}")
+        if _attr(op, "keep_dims"):
+            parts.append("keepdims=True")
+        return f"{function}({', '.join(parts)})", ATOM
     return write
 
 
 def _matmul(op, a):
     options = "".join(f", {name}=True" for name in ("transpose_a", "transpose_b") if _attr(op, name))
-    return f"tf.matmul({a[0]}, {a[1]}{options})"
+    return f"tf.matmul({a[0][0]}, {a[1][0]}{options})", ATOM
 
 
 def _concat(op, a):
-    return f"tf.concat([{', '.join(a[:-1])}], axis={a[-1]})"
+    return f"tf.concat([{', '.join(t for t, _ in a[:-1])}], axis={a[-1][0]})", ATOM
 
 
 OP_CODE: dict[str, Callable] = {
-    "AddV2": _binary("+"), "Add": _binary("+"), "Sub": _binary("-"), "Mul": _binary("*"),
-    "RealDiv": _binary("/"), "Div": _binary("/"), "FloorDiv": _binary("//"),
-    "Pow": _binary("**"), "Greater": _binary(">"), "Less": _binary("<"),
-    "GreaterEqual": _binary(">="), "LessEqual": _binary("<="),
-    "Neg": lambda op, a: f"-{a[0]}",
+    "AddV2": _binary("+", 9), "Add": _binary("+", 9), "Sub": _binary("-", 9),
+    "Mul": _binary("*", 10), "RealDiv": _binary("/", 10), "Div": _binary("/", 10),
+    "FloorDiv": _binary("//", 10), "Pow": _binary("**", 12), "Greater": _binary(">", 4),
+    "Less": _binary("<", 4), "GreaterEqual": _binary(">=", 4), "LessEqual": _binary("<=", 4),
+    "Neg": lambda op, a: (f"-{_operand(a[0], 11)}", 11),
     "Equal": _call("tf.equal", 2), "NotEqual": _call("tf.not_equal", 2),
     "Log": _call("tf.math.log"), "Log1p": _call("tf.math.log1p"), "Exp": _call("tf.exp"),
     "Sqrt": _call("tf.sqrt"), "Rsqrt": _call("tf.math.rsqrt"), "Square": _call("tf.square"),
@@ -191,12 +225,12 @@ OP_CODE: dict[str, Callable] = {
     "Mean": _reduce("tf.reduce_mean"), "Sum": _reduce("tf.reduce_sum"),
     "Max": _reduce("tf.reduce_max"), "Min": _reduce("tf.reduce_min"),
     "Prod": _reduce("tf.reduce_prod"),
-    "ArgMax": lambda op, a: f"tf.argmax({a[0]}, {a[1]})",
-    "ArgMin": lambda op, a: f"tf.argmin({a[0]}, {a[1]})",
-    "Cast": lambda op, a: f"tf.cast({a[0]}, {_dtype(op)})",
+    "ArgMax": lambda op, a: (f"tf.argmax({a[0][0]}, {a[1][0]})", ATOM),
+    "ArgMin": lambda op, a: (f"tf.argmin({a[0][0]}, {a[1][0]})", ATOM),
+    "Cast": lambda op, a: (f"tf.cast({a[0][0]}, {_dtype(op)})", ATOM),
     "Reshape": _call("tf.reshape"), "Transpose": _call("tf.transpose"),
     "ExpandDims": _call("tf.expand_dims"), "Squeeze": lambda op, a: (
-        f"tf.squeeze({a[0]}, axis={list(_attr(op, 'squeeze_dims') or [])})"),
+        f"tf.squeeze({a[0][0]}, axis={list(_attr(op, 'squeeze_dims') or [])})", ATOM),
     "Identity": lambda op, a: a[0], "StopGradient": _call("tf.stop_gradient"),
     "ConcatV2": _concat, "Shape": _call("tf.shape"), "Tile": _call("tf.tile"),
     "L2Loss": _call("tf.nn.l2_loss"), "ZerosLike": _call("tf.zeros_like"),
@@ -207,26 +241,96 @@ OP_CODE: dict[str, Callable] = {
 """TF op type -> how TensorFlow 2 code writes it (anything else: ``tf.raw_ops``)."""
 
 
-def _constant_code(tensor) -> str:
+def _keras_reduce(function: str) -> Callable:
+    def write(op, a):
+        axis = _axis_text(op, a[1])
+        parts = [a[0][0]]
+        if axis is not None:
+            parts.append(f"axis={axis}")
+        if _attr(op, "keep_dims"):
+            parts.append("keepdims=True")
+        return f"keras.ops.{function}({', '.join(parts)})", ATOM
+    return write
+
+
+def _keras_call(function: str, arguments: int | None = None) -> Callable:
+    return _call(f"keras.ops.{function}", arguments)
+
+
+KERAS_OP_CODE: dict[str, Callable] = {
+    **{key: OP_CODE[key] for key in ("AddV2", "Add", "Sub", "Mul", "RealDiv", "Div", "FloorDiv",
+                                      "Pow", "Greater", "Less", "GreaterEqual", "LessEqual",
+                                      "Neg", "Identity")},
+    "Equal": _keras_call("equal", 2), "NotEqual": _keras_call("not_equal", 2),
+    "Log": _keras_call("log"), "Exp": _keras_call("exp"), "Sqrt": _keras_call("sqrt"),
+    "Square": _keras_call("square"), "Abs": _keras_call("abs"), "Sign": _keras_call("sign"),
+    "Floor": _keras_call("floor"), "Sigmoid": _keras_call("sigmoid"),
+    "Tanh": _keras_call("tanh"), "Relu": _keras_call("relu"), "Softmax": _keras_call("softmax"),
+    "Maximum": _keras_call("maximum"), "Minimum": _keras_call("minimum"),
+    "MatMul": lambda op, a: (f"keras.ops.matmul({a[0][0]}, {a[1][0]})", ATOM) if not (
+        _attr(op, "transpose_a") or _attr(op, "transpose_b")) else None,
+    "Mean": _keras_reduce("mean"), "Sum": _keras_reduce("sum"), "Max": _keras_reduce("max"),
+    "Min": _keras_reduce("min"),
+    "ArgMax": lambda op, a: (f"keras.ops.argmax({a[0][0]}, axis={a[1][0]})", ATOM),
+    "ArgMin": lambda op, a: (f"keras.ops.argmin({a[0][0]}, axis={a[1][0]})", ATOM),
+    "Cast": lambda op, a: (f"keras.ops.cast({a[0][0]}, {literal(_attr(op, 'DstT').name)})",
+                           ATOM),
+    "Reshape": lambda op, a: (f"keras.ops.reshape({a[0][0]}, {_shape_text(op.inputs[1], a[1])})",
+                              ATOM),
+    "Transpose": _keras_call("transpose"),
+}
+"""TF op type -> keras.ops code (same kernels on the TensorFlow backend), for computations
+without weights written straight into a functional model (``predicted = keras.ops.cast(...)``)."""
+
+
+def _shape_text(tensor, argument) -> str:
+    value = constant_value(tensor)
+    if value is None:
+        return argument[0]
+    return str(tuple(int(v) for v in np.atleast_1d(value)))
+
+
+def keras_ops_code(ops: set, names: dict, graph: ProgramGraph, output) -> str | None:
+    """A keras.ops expression for ``ops`` (no temporaries), or None if an op has no counterpart."""
+    if any(op.type not in KERAS_OP_CODE for op in ops if op.type != "Const"):
+        return None
+    consumers: dict = {}
+    for op in ops:
+        for tensor in op.inputs:
+            consumers[tensor.ref()] = consumers.get(tensor.ref(), 0) + 1
+    if any(count > 1 for ref, count in consumers.items() if ref not in names):
+        return None
+    try:
+        statements, expression = exact_ops(ops, names, graph, output, table=KERAS_OP_CODE)
+    except (PortError, TypeError):
+        return None
+    return None if statements else expression
+
+
+def _constant_code(tensor) -> tuple[str, int]:
     value = constant_value(tensor)
     if value.ndim == 0:
         item = value.item()
         if isinstance(item, bytes):
             item = item.decode()
-        return literal(item) if not isinstance(item, float) else repr(float(item))
+        if isinstance(item, float) and item.is_integer() and abs(item) < 1e15:
+            return str(int(item)), ATOM if item >= 0 else 11
+        text = literal(item) if not isinstance(item, float) else repr(float(np.float32(item)))
+        return text, ATOM if not text.startswith("-") else 11
     if value.size > 64:
         raise PortError(f"constant {tensor.op.name} of {value.size} values is too large to write "
                         "into the ported program")
-    return f"tf.constant({value.tolist()!r}, dtype=tf.{tensor.dtype.name})"
+    return f"tf.constant({value.tolist()!r}, dtype=tf.{tensor.dtype.name})", ATOM
 
 
-def _raw_op(op, arguments: list) -> str:
+def _raw_op(op, arguments: list) -> tuple[str, int]:
     op_def_inputs = [arg.name for arg in op.op_def.input_arg]
     parts = []
-    if len(op_def_inputs) == len(arguments):
-        parts += [f"{name}={value}" for name, value in zip(op_def_inputs, arguments)]
+    texts = [text for text, _ in arguments]
+    if len(op_def_inputs) == len(texts):
+        parts += [f"{name}={value}" for name, value in zip(op_def_inputs, texts)]
     else:
-        parts += arguments
+        parts += texts
     for attr in op.op_def.attr:
         if attr.name in ("T", "Tidx", "Tshape", "dtype") or attr.name.startswith("_"):
             continue
@@ -234,15 +338,14 @@ def _raw_op(op, arguments: list) -> str:
         if isinstance(value, bytes):
             value = value.decode()
         if hasattr(value, "name") and not isinstance(value, str):
-            value = f"tf.{value.name}"
-            parts.append(f"{attr.name}={value}")
+            parts.append(f"{attr.name}=tf.{value.name}")
             continue
         parts.append(f"{attr.name}={value!r}")
-    return f"tf.raw_ops.{op.type}({', '.join(parts)})"
+    return f"tf.raw_ops.{op.type}({', '.join(parts)})", ATOM
 
 
-def exact_ops(ops: set, names: dict, graph: ProgramGraph, output, taken: set | None = None
-              ) -> tuple[list[str], str]:
+def exact_ops(ops: set, names: dict, graph: ProgramGraph, output, taken: set | None = None,
+              table: dict | None = None) -> tuple[list[str], str]:
     """TensorFlow 2 code computing ``output`` from the tensors in ``names`` with ``ops``.
 
     Args:
@@ -253,10 +356,12 @@ def exact_ops(ops: set, names: dict, graph: ProgramGraph, output, taken: set | N
 
     Returns:
         ``(statements, expression)``: statements defining temporaries (values
-        used more than once), then the expression of ``output``.
+        used more than once), then the expression of ``output``. Operands keep
+        the program's order and grouping, so the code computes the same float32
+        values in the same order.
     """
     taken = set(taken or ()) | {name for name in names.values() if name.isidentifier()}
-    expressions = dict(names)
+    expressions = {ref: (text, ATOM) for ref, text in names.items()}
     statements = []
     ordered = sorted(ops, key=lambda op: op._id)
     consumers_inside = {}
@@ -276,24 +381,21 @@ def exact_ops(ops: set, names: dict, graph: ProgramGraph, output, taken: set | N
         if op.type == "Const":
             expression = _constant_code(op.outputs[0])
         else:
-            writer = OP_CODE.get(op.type)
+            writer = (table or OP_CODE).get(op.type)
             expression = writer(op, arguments) if writer else _raw_op(op, arguments)
-            if len(op.outputs) != 1:
-                if op.type != "SoftmaxCrossEntropyWithLogits":
-                    expression = f"{expression}[0]" if writer is None else expression
-        for tensor in op.outputs[:1]:
-            uses = consumers_inside.get(tensor.ref(), 0)
-            needs_parentheses = any(symbol in expression for symbol in (" + ", " - ", " * ", " / ",
-                                                                         " ** ", " > ", " < "))
-            if tensor is output or tensor.ref() == output.ref():
-                expressions[tensor.ref()] = expression
-            elif uses > 1:
-                name = python_name(op.name.split("/")[-1].lower(), taken)
-                statements.append(f"{name} = {expression}")
-                expressions[tensor.ref()] = name
-            else:
-                expressions[tensor.ref()] = f"({expression})" if needs_parentheses else expression
-    return statements, expressions[output.ref()]
+            if expression is None:
+                raise PortError(f"no code for {op.type} here")
+            if len(op.outputs) != 1 and writer is None:
+                expression = (f"{expression[0]}[0]", ATOM)
+        tensor = op.outputs[0]
+        uses = consumers_inside.get(tensor.ref(), 0)
+        if tensor.ref() == output.ref() or uses <= 1:
+            expressions[tensor.ref()] = expression
+        else:
+            name = python_name(op.name.split("/")[-1].lower(), taken)
+            statements.append(f"{name} = {expression[0]}")
+            expressions[tensor.ref()] = (name, ATOM)
+    return statements, expressions[output.ref()][0]
 
 
 def custom_layer_class(node: LayerNode, class_name: str, input_names: list[str],
@@ -383,4 +485,64 @@ def optimizer_call(call, written: dict, schedule: str | None = None) -> str:
                                 "tfcourse port does not recognize as a schedule")
             keywords.append(f"{keras_name}={value!r}")
     keywords.append('convention="tf1"')
-    return f"optimizers.{target}({', '.join(keywords)})"
+    return f"tfcourse.optimizers.{target}({', '.join(keywords)})"
+
+
+# -- layout --------------------------------------------------------------------------------------
+
+LINE_WIDTH = 99
+
+
+def wrap_line(line: str, width: int = LINE_WIDTH) -> list[str]:
+    """A generated line longer than ``width``, broken inside its first call's parentheses.
+
+    ``x = f(a, b, c)(y)`` becomes ``x = f(`` / the arguments, packed, one indent
+    deeper / ``)(y)``. Lines that cannot be broken that way are kept whole.
+    """
+    import io  # noqa: PLC0415
+    import tokenize  # noqa: PLC0415
+
+    if len(line) <= width:
+        return [line]
+    indent = line[:len(line) - len(line.lstrip())]
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(line.strip() + "\n").readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return [line]
+    text = line.strip()
+    depth, opening, commas, closing = 0, None, [], None
+    for token in tokens:
+        if token.type != tokenize.OP:
+            continue
+        position = token.start[1]
+        if token.string in "([{":
+            depth += 1
+            if depth == 1 and opening is None and token.string == "(":
+                opening = position
+        elif token.string in ")]}":
+            depth -= 1
+            if depth == 0 and opening is not None and closing is None:
+                closing = position
+        elif token.string == "," and depth == 1 and opening is not None and closing is None:
+            commas.append(position)
+    if opening is None or closing is None or closing - opening < 2:
+        return [line]
+    pieces, start = [], opening + 1
+    for comma in commas:
+        pieces.append(text[start:comma].strip())
+        start = comma + 1
+    last = text[start:closing].strip()
+    if last:
+        pieces.append(last)
+    inner = indent + "    "
+    lines, current = [], ""
+    for piece in pieces:
+        candidate = f"{current} {piece}," if current else f"{piece},"
+        if current and len(inner) + len(candidate) > width:
+            lines.append(inner + current)
+            current = f"{piece},"
+        else:
+            current = candidate
+    if current:
+        lines.append(inner + current)
+    return [indent + text[:opening + 1], *lines, indent + text[closing:]]

@@ -138,6 +138,7 @@ class ModelPlan:
     regularizers: list = dataclasses.field(default_factory=list)
     minimize: Any = None
     extra_outputs: list = dataclasses.field(default_factory=list)
+    heads: list = dataclasses.field(default_factory=list)
 
     def node_of(self, tensor) -> LayerNode | None:
         for node in self.layers:
@@ -187,6 +188,11 @@ def _close(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=2e-6)
 
 
+_SNAKE = {"GlorotUniform": "glorot_uniform", "HeUniform": "he_uniform",
+          "LecunUniform": "lecun_uniform", "GlorotNormal": "glorot_normal",
+          "HeNormal": "he_normal", "LecunNormal": "lecun_normal"}
+
+
 def initializer_code(variable, graph: ProgramGraph, shape=None) -> Code:
     """The Keras (or tfcourse) initializer drawing what ``variable``'s initial value draws."""
     initial = variable.initializer.inputs[1] if variable.initializer.inputs else None
@@ -222,7 +228,7 @@ def initializer_code(variable, graph: ProgramGraph, shape=None) -> Code:
                                 ("HeUniform", math.sqrt(6.0 / fan_in)),
                                 ("LecunUniform", math.sqrt(3.0 / fan_in))):
                 if _close(high, limit):
-                    return Code(f"keras.initializers.{name}()")
+                    return Code(f'"{_SNAKE[name]}"')
         return Code(f"keras.initializers.RandomUniform(minval={low!r}, maxval={high!r})")
     mean = float(found.constants["mean"])
     stddev = float(found.constants["stddev"])
@@ -232,14 +238,13 @@ def initializer_code(variable, graph: ProgramGraph, shape=None) -> Code:
         for name, target in contrib.items():
             if _close(stddev, target):
                 uniform = ", uniform=False" if name == "Xavier" else ""
-                return Code(f"initializers.{name}(convention=\"tf1\"{uniform})",
-                            ("from tfcourse import initializers",))
+                return Code(f"tfcourse.initializers.{name}(convention=\"tf1\"{uniform})")
         keras_truncation = 0.87962566103423978
         for name, target in (("GlorotNormal", math.sqrt(2.0 / (fan_in + fan_out))),
                              ("HeNormal", math.sqrt(2.0 / fan_in)),
                              ("LecunNormal", math.sqrt(1.0 / fan_in))):
             if _close(stddev, target / keras_truncation):
-                return Code(f"keras.initializers.{name}()")
+                return Code(f'"{_SNAKE[name]}"')
     arguments = [] if mean == 0.0 else [f"mean={mean!r}"]
     arguments.append(f"stddev={stddev!r}")
     return Code(f"keras.initializers.{kind}({', '.join(arguments)})")
@@ -262,12 +267,20 @@ def _reads_variable(op, graph: ProgramGraph, trainable_ops: set) -> bool:
 
 
 def _descendants(sources: set, within: set, graph: ProgramGraph) -> set:
-    """Ops of ``within`` that depend (through data inputs) on an op of ``sources``."""
-    result = set()
-    for op in sorted(within, key=lambda o: o._id):
-        if op in sources or any(tensor.op in result or tensor.op in sources
-                                for tensor in op.inputs):
-            result.add(op)
+    """Ops of ``within`` that depend (through data inputs) on an op of ``sources``.
+
+    (Creation order is not a topological order: tf.cond rewires an op's input to a
+    Switch made after it, so this walks consumers.)
+    """
+    result = {op for op in sources if op in within}
+    stack = list(result)
+    while stack:
+        op = stack.pop()
+        for tensor in op.outputs:
+            for consumer in graph.consumers(tensor):
+                if consumer in within and consumer not in result:
+                    result.add(consumer)
+                    stack.append(consumer)
     return result
 
 
@@ -510,6 +523,19 @@ def build_layer(found: Match, context: Context) -> LayerNode:
         else:
             arguments["rate"] = float(np.round(float(found.constants["rate"]), 7))
             always_on = True
+    elif kind == "BatchNormalization":
+        weights = _weights(found, entry, graph)
+        arguments["momentum"] = _moving_average_decay(weights, graph)
+        if arguments["momentum"] is None:
+            return None
+        arguments["epsilon"] = float(np.round(float(found.constants["epsilon"]), 9))
+        arguments["_class"] = "BatchNormalization"
+        for weight, default in (("gamma", "ones"), ("beta", "zeros"), ("moving_mean", "zeros"),
+                                ("moving_variance", "ones")):
+            variable = next(w.variable for w in weights if w.name == weight)
+            code = initializer_code(variable, graph)
+            if code.text != f'"{default}"':
+                arguments[f"{weight}_initializer"] = code
     elif kind == "Activation":
         arguments["activation"] = entry.options["activation"]
     elif kind == "LeakyReLU":
@@ -528,6 +554,28 @@ def build_layer(found: Match, context: Context) -> LayerNode:
         node.keras = "Dense"
         node.arguments["_scalar"] = True
     return node
+
+
+def _moving_average_decay(weights: list, graph: ProgramGraph) -> float | None:
+    """The ``decay`` of the updates ``tf.assign(pop, pop * decay + batch * (1 - decay))``."""
+    decays = set()
+    for weight in weights:
+        if weight.name not in ("moving_mean", "moving_variance"):
+            continue
+        handles, updates = [weight.variable.handle], []
+        while handles:  # through the Switch ops of a tf.cond
+            for op in graph.consumers(handles.pop()):
+                if op.type in ("Switch", "Identity", "Enter"):
+                    handles.extend(op.outputs)
+                elif op.type == "AssignVariableOp" and op is not weight.variable.initializer:
+                    updates.append(op)
+        if len(updates) != 1:
+            return None
+        found = first_match("UPDATES", updates[0].inputs[1], graph, scope=set())
+        if found is None:
+            return None
+        decays.add(float(np.round(float(found.constants["decay"]), 7)))
+    return decays.pop() if len(decays) == 1 else None
 
 
 def _layer_match(tensor, context: Context) -> LayerNode | None:
@@ -600,11 +648,12 @@ def cover(outputs: list, context: Context, keep: set = frozenset()) -> list:
         stack.extend(node.inputs)
     ordered = sorted(nodes.values(), key=lambda node: node.output.op._id)
     if leftover:
-        ordered = _with_custom_layers(ordered, leftover, context)
+        ordered = _with_custom_layers(ordered, leftover, context,
+                                      {t.ref() for t in outputs} | set(keep))
     return _fuse_activations(ordered, graph, keep)
 
 
-def _with_custom_layers(nodes: list, leftover: set, context: Context) -> list:
+def _with_custom_layers(nodes: list, leftover: set, context: Context, wanted: set) -> list:
     """Group the ops no pattern covered into custom layers holding the exact ops."""
     graph = context.graph
     components = []
@@ -623,12 +672,12 @@ def _with_custom_layers(nodes: list, leftover: set, context: Context) -> list:
                     stack.append(other)
         components.append(component)
     for component in components:
-        node = custom_node(component, context)
+        node = custom_node(component, context, wanted)
         nodes.append(node)
     return sorted(nodes, key=lambda node: node.output.op._id)
 
 
-def custom_node(ops: set, context: Context) -> LayerNode:
+def custom_node(ops: set, context: Context, wanted: set = frozenset()) -> LayerNode:
     """A generated layer that runs ``ops`` as the program did (reads of variables become weights)."""
     graph = context.graph
     inputs, weights, seen_inputs = [], [], set()
@@ -646,7 +695,8 @@ def custom_node(ops: set, context: Context) -> LayerNode:
                 seen_inputs.add(tensor.ref())
                 inputs.append(tensor)
     outputs = [t for op in ops for t in op.outputs
-               if any(c not in ops and c in graph.forward for c in graph.consumers(t))]
+               if any(c not in ops and c in graph.forward for c in graph.consumers(t))
+               or t.ref() in wanted]
     outputs = sorted({t.ref(): t for t in outputs}.values(), key=lambda t: t.op._id)
     output = outputs[-1]
     if len(outputs) > 1:
@@ -722,11 +772,19 @@ def _custom_loss(term, output, labels, graph: ProgramGraph) -> LossPlan:
 
 # -- the models of a program ------------------------------------------------------------------
 
-def _fetched_tensors(capture) -> list:
+def _fetched_tensors(capture, graph: ProgramGraph | None = None) -> list:
+    """Tensors the program's runs fetch, without those built inside the ``sess.run(...)`` itself
+    (``sess.run(tf.argmax(hypothesis, 1), ...)``: the port writes those on the spot)."""
     tensors = []
     for record in capture.runs:
         for leaf in record.leaves:
-            if hasattr(leaf, "op") and hasattr(leaf, "value_index"):
+            if not (hasattr(leaf, "op") and hasattr(leaf, "value_index")):
+                continue
+            if graph is not None and record.stack:
+                first, last = capture.statement_span(record.stack[-1][1])
+                if first <= (graph.line(leaf.op) or 0) <= last:
+                    continue
+            if all(leaf is not t for t in tensors):
                 tensors.append(leaf)
     return tensors
 
@@ -737,7 +795,7 @@ def plan_models(capture) -> tuple[list, ProgramGraph]:
 
     graph = ProgramGraph(capture.graph, str(capture.path))
     names = assignment_names(capture, graph)
-    fetched = _fetched_tensors(capture)
+    fetched = _fetched_tensors(capture, graph)
     losses = [call.loss for call in minimize_calls(capture.graph) if call.loss is not None]
     graph.forward = graph.data_ancestors([*fetched, *losses])
     plans = []
@@ -761,10 +819,90 @@ def plan_models(capture) -> tuple[list, ProgramGraph]:
         boundary = {t.op for t in inputs} | {t.op for t in labels} | {t.op for t in flags}
         feeds = {key: value for key, value in first.feeds.items()}
         context = Context(graph, feeds, boundary)
-        extra = [t for t in fetched if t.op in model_ops and t is not output]
+        extra = _extra_outputs(fetched, output, inputs, labels, flags, graph)
         keep = {t.ref() for t in extra} | {output.ref()}
         layers = cover([output, *extra], context, keep)
         loss, regularizers = plan_loss(call.loss, output, labels, graph, model_ops, layers)
         plans.append(ModelPlan(inputs, labels, flags, output, layers, loss, regularizers, call,
                                extra))
+    if not plans:
+        plans = plan_inference(capture, graph, names)
     return plans, graph
+
+
+def _extra_outputs(fetched: list, output, inputs: list, labels: list, flags: list,
+                   graph: ProgramGraph) -> list:
+    """Fetched tensors computed from the model's inputs alone (``predicted``, a hidden layer)."""
+    input_ops = {t.op for t in inputs}
+    label_ops = {t.op for t in labels}
+    extra = []
+    for tensor in fetched:
+        if tensor is output or any(tensor is t for t in extra) or tensor.op in input_ops:
+            continue
+        if graph.variable_of(tensor) is not None:
+            continue
+        ancestors = graph.data_ancestors([tensor])
+        if ancestors & input_ops and not ancestors & label_ops:
+            extra.append(tensor)
+    return extra
+
+
+def plan_inference(capture, graph: ProgramGraph, names: dict) -> list:
+    """The model of a program that trains nothing: what its runs compute from what they feed."""
+    from tfcourse.compat.session import INIT_OPS  # noqa: PLC0415
+
+    init_ops = set(graph.graph.get_collection(INIT_OPS))
+    fetched, fed, values = [], [], {}
+    for record in capture.runs:
+        if record.is_training_step or not record.kept:
+            continue
+        leaves = [leaf for leaf in record.leaves if hasattr(leaf, "value_index")]
+        if not leaves or any(leaf in init_ops for leaf in record.leaves):
+            continue
+        for leaf in leaves:
+            if all(leaf is not t for t in fetched):
+                fetched.append(leaf)
+        for tensor, value in record.feeds.items():
+            if all(tensor is not t for t in fed):
+                fed.append(tensor)
+                values[tensor] = value
+    fetched = [t for t in fetched if graph.data_ancestors([t]) & {f.op for f in fed}]
+    if not fetched:
+        return []
+    trainable_ops = {(v.handle.op if hasattr(v, "handle") else v.op) for v in graph.trainable}
+    region = graph.data_ancestors(fetched)
+    inputs, labels, flags = [], [], []
+    for tensor in fed:
+        if tensor.op not in region:
+            continue
+        if tensor.shape.rank == 0 or (tensor.shape.rank is None and np.ndim(values[tensor]) == 0):
+            flags.append(tensor)
+            continue
+        dependent = _descendants({tensor.op}, region, graph)
+        if any(_reads_variable(op, graph, trainable_ops) for op in dependent):
+            inputs.append(tensor)
+        else:
+            labels.append(tensor)
+    if not inputs:  # no weights at all (tf.reduce_mean of a placeholder): every feed is an input
+        inputs, labels = inputs + labels, []
+    label_ops = {t.op for t in labels}
+    outputs = [t for t in fetched if not graph.data_ancestors([t]) & label_ops]
+    heads = [t for t in fetched if graph.data_ancestors([t]) & label_ops]
+    for head in heads:  # what a loss or metric head reads of the model is a model output too
+        for op in graph.data_ancestors([head], stop=frozenset(label_ops)):
+            for tensor in op.inputs:
+                ancestors = graph.data_ancestors([tensor])
+                if ancestors & {t.op for t in inputs} and not ancestors & label_ops and \
+                        tensor.op.type not in ("Const",) and graph.variable_of(tensor) is None \
+                        and tensor.op in names and all(tensor is not t for t in outputs):
+                    outputs.append(tensor)
+    if not outputs:
+        return []
+    outputs.sort(key=lambda t: t.op._id)
+    boundary = {t.op for t in inputs} | label_ops | {t.op for t in flags}
+    context = Context(graph, {}, boundary)
+    keep = {t.ref() for t in outputs}
+    layers = cover(outputs, context, keep)
+    plan = ModelPlan(inputs, labels, flags, outputs[-1], layers, extra_outputs=outputs[:-1])
+    plan.heads = heads
+    return [plan]

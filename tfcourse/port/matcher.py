@@ -56,6 +56,8 @@ class Pattern:
         constants: arguments traced as Python values; they bind the program's
             constant of that place, whatever its value.
         free_attrs: attributes that may differ (and are read from the match).
+        free_scalars: every scalar float constant may differ (``1 - decay`` computed in
+            Python): the pattern's converter reads the values it needs from the match.
         dtypes: dtype of each tensor argument (default float32).
         ranks: rank of each tensor argument (default unknown).
         sentinels: the values constant arguments are traced with (to be found
@@ -72,6 +74,7 @@ class Pattern:
     dtypes: tuple = ()
     ranks: tuple = ()
     sentinels: tuple = ()
+    free_scalars: bool = False
     data: Any = None
 
 
@@ -130,12 +133,22 @@ def trace(pattern: Pattern) -> TracedPattern:
         import tfcourse.compat.v1 as tf1  # noqa: PLC0415
 
         arguments: dict[str, Any] = {}
+        placeholder_ops = {}
         for index, name in enumerate(pattern.tensors):
             dtype = tf.as_dtype(pattern.dtypes[index]) if (
                 index < len(pattern.dtypes) and pattern.dtypes[index]) else tf.float32
             rank = pattern.ranks[index] if index < len(pattern.ranks) else None
             shape = None if rank is None else [None] * rank
-            arguments[name] = tf1.placeholder(dtype, shape, name=f"pattern_{name}")
+            if name in pattern.variables:
+                # a resource variable: the pattern reads it (ReadVariableOp) or assigns it
+                variable = tf1.Variable(tf.zeros([1] * (rank or 0), dtype),
+                                        shape=tf.TensorShape(shape), name=f"pattern_{name}",
+                                        use_resource=True)
+                arguments[name] = variable
+                placeholder_ops[variable.handle.op] = name
+            else:
+                arguments[name] = tf1.placeholder(dtype, shape, name=f"pattern_{name}")
+                placeholder_ops[arguments[name].op] = name
         sentinels = {}
         for index, name in enumerate(pattern.constants):
             value = (pattern.sentinels[index] if index < len(pattern.sentinels)
@@ -147,8 +160,7 @@ def trace(pattern: Pattern) -> TracedPattern:
             output = output.value()
         output = tf1.convert_to_tensor(output)
         graph = scope.graph
-        placeholders = {graph.get_operation_by_name(f"pattern_{name}"): name
-                        for name in pattern.tensors}
+        placeholders = placeholder_ops
         ops = ProgramGraph(graph, "").data_ancestors([output], stop=frozenset(placeholders))
         ops -= set(placeholders)
         constants = {}
@@ -201,8 +213,17 @@ def match(traced: TracedPattern, tensor, graph: ProgramGraph, scope=None) -> Mat
             bound = state["bindings"].get(name)
             if bound is not None:
                 return state if bound is program_tensor else None
-            if name in pattern.variables and graph.variable_of(program_tensor) is None:
-                return None
+            if name in pattern.variables:
+                # a variable read inside tf.cond reaches its handle through Switch ops
+                while program_tensor.op.type in ("Switch", "Identity", "Enter") and \
+                        program_tensor.op.inputs:
+                    program_tensor = program_tensor.op.inputs[0]
+                if program_tensor.op.type not in ("VarHandleOp", "VariableV2") or \
+                        graph.variable_of(program_tensor) is None:
+                    return None
+                bound = state["bindings"].get(name)
+                if bound is not None:
+                    return state if bound is program_tensor else None
             new = {**state, "bindings": {**state["bindings"], name: program_tensor}}
             return new
         program_op = program_tensor.op
@@ -225,7 +246,9 @@ def match(traced: TracedPattern, tensor, graph: ProgramGraph, scope=None) -> Mat
                 return {**state, "ops": {**state["ops"], traced_op: program_op},
                         "constants": {**state["constants"], name: value}}
             expected = constant_value(traced_op.outputs[0])
-            if value.dtype != expected.dtype or not np.array_equal(value, expected):
+            free = (pattern.free_scalars and expected.ndim == 0 and value.ndim == 0
+                    and value.dtype == expected.dtype and value.dtype.kind == "f")
+            if not free and (value.dtype != expected.dtype or not np.array_equal(value, expected)):
                 return None
             return {**state, "ops": {**state["ops"], traced_op: program_op}}
         if not _attrs_equal(traced_op, program_op, pattern.free_attrs):

@@ -68,18 +68,19 @@ def _register(table, function, **fields):
 
 
 def layer(keras: str, *, inputs=("x",), weights=None, flags=None, constants=(), free_attrs=(),
-          ranks=(), dtypes=(), sentinels=(), **options):
+          ranks=(), dtypes=(), sentinels=(), free_scalars=False, **options):
     """Register a layer pattern: the decorated TF1 function becomes ``keras.layers.<keras>``."""
     weights = dict(weights or {})
     flags = dict(flags or {})
 
     def decorate(function):
-        names = list(function.__code__.co_varnames[:function.__code__.co_argcount])
+        code = function.__code__
+        names = list(code.co_varnames[:code.co_argcount - len(function.__defaults__ or ())])
         tensors = tuple(name for name in names if name not in constants)
         return _register(
             LAYERS, function, tensors=tensors, variables=tuple(weights), constants=tuple(constants),
             free_attrs=frozenset(free_attrs), ranks=tuple(ranks), dtypes=tuple(dtypes),
-            sentinels=tuple(sentinels),
+            sentinels=tuple(sentinels), free_scalars=free_scalars,
             data=LayerEntry(keras, weights, tuple(inputs), flags, dict(options)),
         )
 
@@ -87,7 +88,7 @@ def layer(keras: str, *, inputs=("x",), weights=None, flags=None, constants=(), 
 
 
 def entry(table, *, variables=(), constants=(), free_attrs=(), ranks=(), dtypes=(), sentinels=(),
-          **data: Any):
+          free_scalars=False, **data: Any):
     """Register an initializer, loss, metric or regularizer pattern with its ``data``."""
 
     def decorate(function):
@@ -96,7 +97,7 @@ def entry(table, *, variables=(), constants=(), free_attrs=(), ranks=(), dtypes=
             table, function, tensors=tuple(name for name in names if name not in constants),
             variables=tuple(variables), constants=tuple(constants),
             free_attrs=frozenset(free_attrs), ranks=tuple(ranks), dtypes=tuple(dtypes),
-            sentinels=tuple(sentinels), data=data,
+            sentinels=tuple(sentinels), free_scalars=free_scalars, data=data,
         )
 
     return decorate
@@ -189,6 +190,44 @@ def dropout_rate(x, rate):
 def dropout_fixed(x, rate):
     """``tf.nn.dropout(L, keep_prob=0.7)`` (a number: always on): ``Dropout(0.3)``, always on."""
     return tf.nn.dropout(x, rate=rate)
+
+
+# -- layers: batch normalization ---------------------------------------------------------------
+
+@layer("BatchNormalization", inputs=("z",),
+       weights={"gamma": "gamma", "beta": "beta", "pop_mean": "moving_mean",
+                "pop_var": "moving_variance"},
+       flags={"is_training": "training"}, constants=("epsilon",),
+       sentinels=(0.000987654321,), free_scalars=True,
+       ranks=(2, None, 1, 1, 1, 1), dtypes=(None, "bool"))
+def batch_norm_cond(z, is_training, beta, gamma, pop_mean, pop_var, epsilon, decay=0.99):
+    """The course's batch norm (seed 000, Algorithm 1, population averages updated in training).
+
+    Becomes ``tfcourse.layers.BatchNormalization(momentum=decay, epsilon=epsilon)``; ``decay``
+    is read from the two updates (:func:`moving_average_update`), which run as control
+    dependencies of the training branch.
+    """
+    def training():
+        batch_mean, batch_var = tf.nn.moments(z, [0])
+        train_mean = tf.assign(pop_mean, pop_mean * decay + batch_mean * (1 - decay))
+        train_var = tf.assign(pop_var, pop_var * decay + batch_var * (1 - decay))
+        with tf.control_dependencies([train_mean, train_var]):
+            return tf.nn.batch_normalization(z, batch_mean, batch_var, beta, gamma, epsilon)
+
+    def testing():
+        return tf.nn.batch_normalization(z, pop_mean, pop_var, beta, gamma, epsilon)
+
+    return tf.cond(is_training, training, testing)
+
+
+UPDATES: list[Pattern] = []
+
+
+@entry(UPDATES, variables=("average",), constants=("decay",), sentinels=(0.123456789,),
+       free_scalars=True, ranks=(1, 1))
+def moving_average_update(average, value, decay):
+    """The value of ``tf.assign(pop_mean, pop_mean * decay + batch_mean * (1 - decay))``."""
+    return average * decay + value * (1 - decay)
 
 
 # -- layers: activations (merged into the Dense/Conv2D before them when they can be) --------

@@ -52,15 +52,13 @@ class Rewritten:
     """The Keras program and what was mapped.
 
     Attributes:
-        source: the Keras 3 program's text.
-        line_map: line of the Keras program (1-based) -> line of the TF1 program it came from.
+        lines: the Keras program's body as ``(text, TF1 line it came from or None)``.
         layers: one row per layer: (model, layer name, Keras layer, TF1 line, pattern, standard).
         weights: per model (creation order), ``[(layer name, weight, TF1 variable, shape)]``.
         notes: what the reader should know (mapped approximately, kept as is).
     """
 
-    source: str
-    line_map: dict
+    lines: list
     layers: list
     weights: list
     notes: list
@@ -116,6 +114,7 @@ class ProgramRewriter:
         self.current_binding: dict = {}    # expression -> tensor ref it holds now
         self.model_names: dict = {}        # id(plan) -> model expression
         self.metric_names: dict = {}       # id(plan) -> [(tensor, name, keras code)]
+        self.heads: dict = {}              # head tensor ref -> (name, y_true, y_pred)
         self.emitted_imports = False
         self._plan_models()
 
@@ -219,6 +218,12 @@ class ProgramRewriter:
                     self._emit_at(plan.minimize.loss.op, ("loss", plan, None))
                 self.emissions.setdefault(minimize_statement, []).append(
                     (plan.minimize.train_op._id, "model", plan, None))
+            elif plan.minimize is None:
+                statement = self.anchor_statement(plan.output.op)
+                self.emissions.setdefault(statement, []).append(
+                    (plan.output.op._id + 0.5, "model", plan, None))
+                for head in plan.heads:
+                    self._emit_at(head.op, ("head", plan, head))
         for statement in self.emissions:
             self.emissions[statement].sort(key=lambda item: item[0])
         self._find_metrics()
@@ -263,27 +268,8 @@ class ProgramRewriter:
         out: list[tuple[str, int | None]] = []
         self.session_names = self._session_names()
         self._block(self.tree.body, "", out)
-        body = [line for line, _ in out]
-        line_origin = [origin for _, origin in out]
-        head, head_origin = self._head()
-        lines = head + self.prelude_lines() + body
-        origins = head_origin + [None] * len(self.prelude_lines()) + line_origin
-        text = "\n".join(_collapse_blank_lines(lines)).rstrip() + "\n"
-        line_map = {}
-        kept = _collapse_blank_lines(list(zip(lines, origins)), pairs=True)
-        for number, (_, origin) in enumerate(kept, start=1):
-            if origin is not None:
-                line_map[number] = origin
         weights = [self._weight_rows(plan) for plan in self.plans]
-        return Rewritten(text, line_map, self.layer_rows, weights, self.notes)
-
-    def prelude_lines(self) -> list[str]:
-        if not self.prelude:
-            return []
-        return [*self.prelude, ""]
-
-    def _head(self):
-        return [], []
+        return Rewritten(out, self.layer_rows, weights, self.notes)
 
     def _session_names(self) -> set:
         names = set()
@@ -334,6 +320,9 @@ class ProgramRewriter:
             start = min(d.lineno for d in decorators)
         segment = self.lines[start - 1:statement.end_lineno]
         old_indent = segment[0][:len(segment[0]) - len(segment[0].lstrip())]
+        if segment[0][:statement.col_offset].strip():  # the body of `if x: print(x)`
+            segment = [segment[0][statement.col_offset:], *segment[1:]]
+            old_indent = ""
         for offset, line in enumerate(segment):
             if line.startswith(old_indent):
                 line = indent + line[len(old_indent):]
@@ -358,6 +347,13 @@ class ProgramRewriter:
         decorators = getattr(statement, "decorator_list", None)
         if decorators:
             start = min(d.lineno for d in decorators)
+        if first == statement.lineno:  # `if step % 200 == 0: print(step, cost_val)`
+            body = min((child for name in fields for child in getattr(statement, name)
+                        if hasattr(child, "lineno")), key=lambda c: (c.lineno, c.col_offset))
+            line = self.lines[statement.lineno - 1]
+            out.append((indent + line[statement.col_offset:body.col_offset].rstrip(),
+                        statement.lineno))
+            return
         segment = self.lines[start - 1:first - 1]
         old_indent = segment[0][:len(segment[0]) - len(segment[0].lstrip())]
         for offset, line in enumerate(segment):
@@ -420,6 +416,8 @@ class ProgramRewriter:
         if statement in self.runs_by_statement:
             self._run_statement(statement, indent, out)
             return
+        if self._is_feed_dict(statement):
+            return
         if statement in self.graph_statements:
             return
         self._keep(statement, indent, out)
@@ -472,6 +470,23 @@ class ProgramRewriter:
             return True
         return False
 
+    def _is_feed_dict(self, statement) -> bool:
+        """``feed_dict = {X: batch_xs, Y: batch_ys}``: its keys are placeholders."""
+        if not (isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Dict)):
+            return False
+        placeholders = {t.op.name for t in self.graph.placeholders()}
+        for key in statement.value.keys:
+            if key is None:
+                return False
+            try:
+                value = eval(compile(ast.Expression(key), "<port>", "eval"),  # noqa: S307
+                             dict(self.capture.namespace))
+            except Exception:  # noqa: BLE001  (a key we cannot look up: not a feed dict)
+                return False
+            if getattr(getattr(value, "op", None), "name", None) not in placeholders:
+                return False
+        return bool(statement.value.keys)
+
     def _only_builds_graph(self, function) -> bool:
         for statement in ast.walk(function):
             if statement is function or not isinstance(statement, ast.stmt):
@@ -519,6 +534,8 @@ class ProgramRewriter:
             return self._loss_lines(plan, statement)
         if kind == "model":
             return self._model_lines(plan, statement)
+        if kind == "head":
+            return self._head_lines(plan, payload, statement)
         raise AssertionError(kind)
 
     def _input_lines(self, plan, tensor, statement) -> list[str]:
@@ -580,7 +597,16 @@ class ProgramRewriter:
                 node.arguments[f"{weight_name}_regularizer"] = code
         lines = []
         standard = node.keras != "Custom"
-        if node.keras == "Custom":
+        expression = None
+        if node.keras == "Custom" and not node.weights:
+            expression = emit.keras_ops_code(
+                node.ops, {t.ref(): e for t, e in zip(node.inputs, inputs)}, self.graph,
+                node.output)
+        if expression is not None:
+            lines.append(f"{target} = {expression}")
+            standard = True
+            node.keras = "keras.ops"
+        elif node.keras == "Custom":
             class_name = emit.python_name(
                 "".join(part.capitalize() for part in node.name.split("_")) + "Layer", self.taken)
             source_line = self.lines[statement.lineno - 1]
@@ -645,6 +671,45 @@ class ProgramRewriter:
         self.model_names[id(plan)] = expression
         return expression
 
+    def _head_lines(self, plan, head, statement) -> list[str]:
+        """A value computed from the model's output and the labels: a Keras loss or the formula."""
+        target = self._target(statement) or emit.python_name(head.op.name, self.taken)
+        label_refs = {t.ref() for t in plan.labels}
+        found = first_match("LOSSES", head, self.graph, accept=lambda m: (
+            m.bindings[m.pattern.data["y_true"]].ref() in label_refs and
+            m.bindings[m.pattern.data["y_pred"]].ref() in self.expressions))
+        if found is not None:
+            y_pred = found.bindings[found.pattern.data["y_pred"]]
+            y_true = found.bindings[found.pattern.data["y_true"]]
+            self.heads[head.ref()] = (target, y_true, y_pred)
+            return [f"{target} = keras.losses.{found.pattern.data['keras']}"]
+        stop_ops = {t.op for t in plan.labels} | {
+            op for op in self.graph.graph.get_operations()
+            if any(out.ref() in self.expressions for out in op.outputs)}
+        inside = self.graph.data_ancestors([head], stop=frozenset(stop_ops)) - stop_ops
+        reads = [t for op in inside for t in op.inputs
+                 if t.ref() in label_refs or t.ref() in self.expressions]
+        y_true = next((t for t in reads if t.ref() in label_refs), None)
+        y_preds = {t.ref(): t for t in reads if t.ref() not in label_refs}
+        if y_true is None or len(y_preds) != 1:
+            raise PortError(f"{self.where(statement)}: tfcourse port writes a value computed from "
+                            "the labels as a function of the labels and one model output")
+        y_pred = next(iter(y_preds.values()))
+        ops = self.graph.data_ancestors([head], stop=frozenset({y_true.op, y_pred.op})) - {
+            y_true.op, y_pred.op}
+        true_name = emit.python_name((self._tensor_name(y_true) or "y_true").split(".")[-1])
+        pred_name = self._expression(y_pred, plan).split(".")[-1]
+        if true_name == pred_name:
+            true_name += "_true"
+        statements, expression = emit.exact_ops(ops, {y_true.ref(): true_name,
+                                                      y_pred.ref(): pred_name}, self.graph, head)
+        self.imports.add("import tensorflow as tf")
+        self.heads[head.ref()] = (target, y_true, y_pred)
+        source = self.lines[statement.lineno - 1].strip()
+        return ["", f"def {target}({true_name}, {pred_name}):",
+                f'    """`{source}`, op for op."""',
+                *[f"    {line}" for line in statements], f"    return {expression}", ""]
+
     def _model_lines(self, plan, statement) -> list[str]:
         model = self._model_expression(plan, statement)
         inputs = [self._expression(t, plan) for t in plan.inputs]
@@ -652,6 +717,8 @@ class ProgramRewriter:
         inputs_text = inputs[0] if len(inputs) == 1 else "[" + ", ".join(inputs) + "]"
         name = emit.python_name(self.capture.path.stem)
         lines = [f"{model} = keras.Model({inputs_text}, {output}, name={emit.literal(name)})"]
+        if plan.minimize is None:
+            return lines
         loss = self.loss_expressions.get(id(plan))
         if loss is None:
             if plan.loss.code is not None:
@@ -822,12 +889,22 @@ class ProgramRewriter:
                             "this sess.run")
         return best.value
 
-    def _data_text(self, tensor, feed) -> str:
+    def _data_text(self, tensor, feed, cast: bool = False) -> str:
+        """The fed value's source, as an array of the placeholder's dtype where Keras needs it.
+
+        Keras converts what ``fit``/``predict`` get; a list (``x_data``) becomes an
+        array first (a list would read as several inputs), and with ``cast`` (a
+        plain function gets it) an array of another dtype is converted as TF1's
+        feed converted it.
+        """
         text, value = feed
+        dtype = tensor.dtype.base_dtype.name
         if isinstance(value, (list, tuple)) or np.isscalar(value):
-            dtype = tensor.dtype.base_dtype.name
             self.imports.add("import numpy as np")
             return f"np.array({text}, dtype={emit.literal(dtype)})"
+        if cast and getattr(value, "dtype", None) is not None and value.dtype.name != dtype:
+            self.imports.add("import numpy as np")
+            return f"np.asarray({text}, dtype={emit.literal(dtype)})"
         return text
 
     def _plan_of(self, leaf):
@@ -850,6 +927,21 @@ class ProgramRewriter:
                         return plan, ("weight", (node, weight))
         return None, None
 
+    def _symbolic(self, plan, tensor, model: str, statement) -> str:
+        """The Keras tensor standing for ``tensor`` where ``statement`` runs."""
+        if tensor is plan.output:
+            return f"{model}.output"
+        node = plan.node_of(tensor)
+        if node is not None and node.keras not in ("keras.ops",):
+            return f"{model}.get_layer({emit.literal(node.name)}).output"
+        name = self.expressions.get(tensor.ref())
+        assignments = sum(1 for n in ast.walk(self.tree) if isinstance(n, ast.Assign)
+                          for t in n.targets if self.text(t) == name)
+        if name is None or assignments != 1:
+            raise PortError(f"{self.where(statement)}: the value fetched here is computed with "
+                            "keras.ops under a name the program assigns more than once")
+        return name
+
     def _model_for(self, plan, statement) -> str:
         model = self._model_expression(plan, None)
         if model.startswith("self.") and not self._in_class(statement):
@@ -858,7 +950,8 @@ class ProgramRewriter:
                             "inside the class's methods")
         return model
 
-    def _xy(self, plan, feeds: dict, call, need_labels: bool) -> tuple[str, str | None]:
+    def _xy(self, plan, feeds: dict, call, need_labels: bool,
+            cast_labels: bool = False) -> tuple[str, str | None]:
         xs = []
         for tensor in plan.inputs:
             if tensor.op.type == "Const":
@@ -876,7 +969,7 @@ class ProgramRewriter:
                 if tensor.op.type == "Const":
                     ys.append(self._data_name(tensor))
                 elif tensor in feeds:
-                    ys.append(self._data_text(tensor, feeds[tensor]))
+                    ys.append(self._data_text(tensor, feeds[tensor], cast=cast_labels))
                 else:
                     raise PortError(f"{self.where(call)}: this sess.run does not feed the "
                                     f"labels {tensor.op.name}")
@@ -897,8 +990,9 @@ class ProgramRewriter:
                 return ("predict", f"{model}.predict({x}, verbose=0)", plan)
             if role == "layer":
                 x, _ = self._xy(plan, feeds, call, False)
-                return ("predict", f"keras.Model({model}.inputs, {model}.get_layer("
-                        f"{emit.literal(detail.name)}).output).predict({x}, verbose=0)", plan)
+                return ("predict", f"keras.Model({model}.inputs, "
+                        f"{self._symbolic(plan, leaf, model, statement)}).predict({x}, "
+                        "verbose=0)", plan)
             if role == "weight":
                 node, weight = detail
                 code = f"{model}.get_layer({emit.literal(node.name)}).{weight.name}.numpy()"
@@ -906,6 +1000,18 @@ class ProgramRewriter:
                 if original != tuple(weight.shape):
                     code += f".reshape({original!r})"
                 return ("weight", code, plan)
+        if leaf.ref() in getattr(self, "heads", {}):
+            name, y_true, y_pred = self.heads[leaf.ref()]
+            plan = next(p for p in self.plans if any(y_true is t for t in p.labels))
+            model = self._model_for(plan, statement)
+            x, y = self._xy(plan, feeds, call, True, cast_labels=True)
+            if y_pred is plan.output:
+                prediction = f"{model}.predict({x}, verbose=0)"
+            else:
+                node = plan.node_of(y_pred)
+                prediction = (f"keras.Model({model}.inputs, {model}.get_layer("
+                              f"{emit.literal(node.name)}).output).predict({x}, verbose=0)")
+            return ("head", f"keras.ops.convert_to_numpy({name}({y}, {prediction}))", plan)
         # computed from constants only, or on the fly from the model's output
         return ("expression", self._translate_expression(element, leaf, feeds, call,
                                                          statement), None)
@@ -946,10 +1052,8 @@ class ProgramRewriter:
             outputs = []
             for leaf, target in zip(record.leaves, targets):
                 role = self._plan_of(leaf)[1]
-                if role and role[0] == "output":
-                    outputs.append(f"{model}.output")
-                elif role and role[0] == "layer":
-                    outputs.append(f"{model}.get_layer({emit.literal(role[1].name)}).output")
+                if role and role[0] in ("output", "layer"):
+                    outputs.append(self._symbolic(plan, leaf, model, statement))
             names = ", ".join(self.text(t) for t, _ in predicts)
             lines.append(f"{names} = keras.Model({model}.inputs, [{', '.join(outputs)}])"
                          f".predict({x}, verbose=0)")
