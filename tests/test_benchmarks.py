@@ -58,7 +58,8 @@ def test_matmul_and_startup(tmp_path):
     assert floor["flops_per_step"] == matmul.step_flops(8)
     check_stats(figures["step_chain"]["8"]["step_seconds"])
     figures = load(tmp_path, "startup")
-    for name in ("python -c pass", "import tfcourse", "tfcourse --help"):
+    for name in ("python -c pass", "import tfcourse", "tfcourse --help", "tfcourse version",
+                 "tfcourse compare, first line", "tfcourse run, first line"):
         check_stats(figures[name])
     assert figures["modules_loaded_by_import_tfcourse"] == []
 
