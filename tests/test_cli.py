@@ -190,3 +190,42 @@ def test_usage_errors_exit_2_with_an_error_line(capsys, argv, expected):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert f"error: {expected}" in err
+
+
+def test_data_dir_is_taken_wherever_a_dataset_is_read(tmp_path, monkeypatch, capsys,
+                                                      fashion_mnist_dir):
+    from tfcourse import data
+
+    # no system folder, an empty Keras cache, no download: only --data-dir has the files
+    monkeypatch.setattr(data, "_SYSTEM_DIRS", {"mnist": (str(tmp_path / "none"),),
+                                               "fashion_mnist": (str(tmp_path / "none"),)})
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+
+    def no_download(name):
+        raise OSError("offline")
+
+    monkeypatch.setattr(data, "_keras_download", no_download)
+    for name in ("TFCOURSE_DATA_DIR", "TFCOURSE_MAX_EXAMPLES", "TFCOURSE_DATASET"):
+        monkeypatch.delenv(name, raising=False)
+    small = ["--dataset", "fashion_mnist", "--max-examples", "200"]
+    assert main(["run", "softmax", "--tier", "port", "--epochs", "1", "--quiet",
+                 "--logdir", str(tmp_path / "logs"), *small]) == 1
+    assert "error: Cannot find the fashion_mnist dataset." in capsys.readouterr().err
+    commands = [  # and what each prints
+        (["run", "softmax", "--tier", "port", "--epochs", "1", "--quiet", "--logdir",
+          str(tmp_path / "logs"), *small], "[port] on fashion_mnist: 1 epoch, final cost"),
+        (["compare", "softmax", "--tiers", "port", "--epochs", "1", "--quiet", "--no-plot",
+          "--logdir", str(tmp_path / "logs"), *small], "1 epoch x 2 steps of 100"),
+        (["legacy", "run", "legacy_tf1/mnist_softmax.py", *small], "Accuracy: "),
+    ]
+    for argv, printed in commands:
+        assert main([*argv, "--data-dir", fashion_mnist_dir]) == 0, capsys.readouterr().err
+        assert printed in capsys.readouterr().out
+    assert "TFCOURSE_DATA_DIR" not in __import__("os").environ  # only for the command
+
+
+def test_plot_out_ending_in_png_is_the_file(tmp_path, capsys):
+    assert main(["plot", "ewa", "--out", str(tmp_path / "figures" / "averages.png")]) == 0
+    path = tmp_path / "figures" / "averages.png"
+    assert path.is_file() and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"wrote {path}" in capsys.readouterr().out
