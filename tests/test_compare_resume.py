@@ -85,6 +85,19 @@ def test_killed_compare_resumes_to_the_uninterrupted_result(uninterrupted, tmp_p
     assert resumed["step_losses"] == expected["step_losses"]
     assert len(resumed["step_losses"]["keras"]) == 15
     assert resumed == expected
+    # TensorBoard: the killed run's events are cut back to epoch 1, so the curves of the
+    # resumed Keras tier are those of an uninterrupted one (no step twice, none going back)
+    import sys as _sys
+
+    _sys.path.insert(0, str(Path(__file__).parent))
+    from monitoring_helpers import read_events
+
+    for folder in ("train", "validation"):
+        got = read_events(str(tmp_path / LAB / "keras" / folder))
+        want = read_events(str(uninterrupted / LAB / "keras" / folder))
+        for tag in ("epoch_loss", "step_loss", "evaluation_loss_vs_iterations"):
+            if tag in want:
+                assert [step for step, _ in got[tag]] == [step for step, _ in want[tag]], tag
 
 
 def test_killed_after_the_legacy_tier_does_not_run_it_again(uninterrupted, tmp_path):

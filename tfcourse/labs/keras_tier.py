@@ -49,7 +49,7 @@ from tfcourse.labs.registry import Lab
 from tfcourse.layers.dense import TF1Dense
 
 __all__ = ["CONTINUABLE_SETTINGS", "FIT_DEFAULTS", "GATHER_BYTES", "LabAccuracy", "ProgressLogger",
-           "StepLossModel", "TestAccuracy", "build_keras_model", "fit_lab", "keras_source",
+           "StepLossLogger", "StepLossModel", "TestAccuracy", "build_keras_model", "fit_lab", "keras_source",
            "plain_model", "replay_dataset", "steps_per_execution_for"]
 
 FIT_DEFAULTS: dict[str, Any] = {
@@ -242,6 +242,36 @@ class ProgressLogger(keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         self.progress.close()
+
+
+class StepLossLogger(keras.callbacks.Callback):
+    """``step_loss`` of each training step into ``<log_dir>/train`` at every epoch end.
+
+    Reads the epoch's entries of :attr:`StepLossModel.step_losses` (step k is
+    update k, counted from 0), so the curve grows epoch by epoch while
+    training runs, and a run killed mid-way keeps the steps of its finished
+    epochs.
+    """
+
+    def __init__(self, log_dir, steps_per_epoch: int):
+        super().__init__()
+        self.folder = f"{log_dir}/train"
+        self.steps_per_epoch = int(steps_per_epoch)
+
+    def on_epoch_end(self, epoch, logs=None):
+        import tensorflow as tf  # noqa: PLC0415
+
+        from tfcourse.monitoring import _writers  # noqa: PLC0415
+
+        losses = self.model.step_losses.numpy()
+        first = epoch * self.steps_per_epoch
+        writer = _writers.acquire(self.folder)
+        try:
+            with writer.as_default():
+                for step in range(first, min(first + self.steps_per_epoch, len(losses))):
+                    tf.summary.scalar("step_loss", float(losses[step]), step=step)
+        finally:
+            _writers.release(self.folder)
 
 
 class EpochTimer(keras.callbacks.Callback):

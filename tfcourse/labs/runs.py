@@ -394,6 +394,7 @@ def run_keras(lab: Lab | str, data: LabData, *, epochs: int | None = None, weigh
         probe = tuple(array[:256] for array in data.validation) if lab.hidden_sizes else None
         callbacks = run_callbacks(folder, probe, hparams=_hparams(lab, "keras", epochs, seed),
                                   trial_id=f"{lab.name}/keras")
+        callbacks.append(keras_tier.StepLossLogger(folder, steps))
 
         def prepare_logs(initial_epoch, steps_per_epoch):
             if initial_epoch:
@@ -415,15 +416,6 @@ def run_keras(lab: Lab | str, data: LabData, *, epochs: int | None = None, weigh
                      steps_per_epoch=steps)
     result.model, result.history = model, history
     result.initial_epoch = extras["initial_epoch"]
-    if folder is not None and result.initial_epoch < epochs:
-        import tensorflow as tf  # noqa: PLC0415
-
-        # the steps this call trained; earlier ones are in the kept events
-        writer = tf.summary.create_file_writer(os.path.join(folder, "train"))
-        with writer.as_default():
-            for step in range(result.initial_epoch * steps, len(losses)):
-                tf.summary.scalar("step_loss", float(losses[step]), step=step)
-        writer.close()
     return result
 
 
