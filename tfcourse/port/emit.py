@@ -99,7 +99,7 @@ def layer_constructor(node: LayerNode) -> str:
         positional = [arguments.pop("activation")]
         order = ()
     else:
-        order = tuple(arguments)
+        order = tuple(key for key in arguments if not key.startswith("_"))
     for key in order:
         if key in arguments:
             value = arguments.pop(key)
@@ -131,6 +131,10 @@ def _class_path(node: LayerNode, arguments: dict) -> str:
 def layer_call(node: LayerNode, inputs: list[str], training: str | None = None) -> str:
     """The layer applied to its inputs: ``keras.layers.Dense(...)(X)``."""
     argument = inputs[0] if len(inputs) == 1 else "[" + ", ".join(inputs) + "]"
+    if node.keras == "Identity":
+        return argument
+    if node.arguments.get("_frozen"):
+        training = "False"
     extra = f", training={training}" if training else ""
     return f"{layer_constructor(node)}({argument}{extra})"
 

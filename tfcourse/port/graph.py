@@ -20,7 +20,14 @@ from typing import Iterable
 
 import numpy as np
 
-__all__ = ["ProgramGraph", "constant_value"]
+__all__ = ["ProgramGraph", "constant_value", "is_tensor"]
+
+
+def is_tensor(value) -> bool:
+    """A graph tensor (not a variable, an op or a Python value)."""
+    import tensorflow as tf  # noqa: PLC0415
+
+    return isinstance(value, tf.Tensor)
 
 _READ_OPS = ("ReadVariableOp", "Identity")
 

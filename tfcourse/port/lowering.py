@@ -33,7 +33,8 @@ from typing import Any
 import numpy as np
 
 from tfcourse.port import patterns as _patterns
-from tfcourse.port.graph import ProgramGraph, constant_value
+from tfcourse.port.graph import ProgramGraph, constant_value, is_tensor
+from tfcourse.compat.layer_calls import layer_calls
 from tfcourse.port.matcher import Match, match, trace
 
 __all__ = ["LayerNode", "ModelPlan", "PortError", "Weight", "plan_models"]
@@ -139,6 +140,7 @@ class ModelPlan:
     minimize: Any = None
     extra_outputs: list = dataclasses.field(default_factory=list)
     heads: list = dataclasses.field(default_factory=list)
+    schedule: Any = None
 
     def node_of(self, tensor) -> LayerNode | None:
         for node in self.layers:
@@ -209,7 +211,7 @@ def initializer_code(variable, graph: ProgramGraph, shape=None) -> Code:
         if np.all(value == 1):
             return Code('"ones"')
         if value.size == 1 or np.all(value == value.flat[0]):
-            return Code(f"keras.initializers.Constant({float(value.flat[0])!r})")
+            return Code(f"keras.initializers.Constant({_short(float(value.flat[0]))})")
         return Code(f"keras.initializers.Constant({value.reshape(shape).tolist()!r})")
     found = first_match("INITIALIZERS", initial, graph)
     if found is None:
@@ -229,7 +231,8 @@ def initializer_code(variable, graph: ProgramGraph, shape=None) -> Code:
                                 ("LecunUniform", math.sqrt(3.0 / fan_in))):
                 if _close(high, limit):
                     return Code(f'"{_SNAKE[name]}"')
-        return Code(f"keras.initializers.RandomUniform(minval={low!r}, maxval={high!r})")
+        return Code(f"keras.initializers.RandomUniform(minval={_short(low)}, "
+                    f"maxval={_short(high)})")
     mean = float(found.constants["mean"])
     stddev = float(found.constants["stddev"])
     if kind == "TruncatedNormal" and mean == 0.0:
@@ -245,9 +248,14 @@ def initializer_code(variable, graph: ProgramGraph, shape=None) -> Code:
                              ("LecunNormal", math.sqrt(1.0 / fan_in))):
             if _close(stddev, target / keras_truncation):
                 return Code(f'"{_SNAKE[name]}"')
-    arguments = [] if mean == 0.0 else [f"mean={mean!r}"]
-    arguments.append(f"stddev={stddev!r}")
+    arguments = [] if mean == 0.0 else [f"mean={_short(mean)}"]
+    arguments.append(f"stddev={_short(stddev)}")
     return Code(f"keras.initializers.{kind}({', '.join(arguments)})")
+
+
+def _short(value: float) -> str:
+    """The shortest text of a float32 value (0.01, not 0.009999999776482582)."""
+    return repr(float(str(np.float32(value))))
 
 
 def _where(graph: ProgramGraph, op) -> str:
@@ -309,10 +317,22 @@ def classify_feeds(loss, fed: list, graph: ProgramGraph, values: dict | None = N
     return inputs, labels, flags
 
 
+def _numeric_data(value) -> bool:
+    """A non-empty list or array of numbers (not a list of tensors or strings)."""
+    if isinstance(value, np.ndarray):
+        return value.size > 0 and value.dtype.kind in "biuf"
+    if not isinstance(value, (list, tuple)) or not value:
+        return False
+    try:
+        array = np.asarray(value)
+    except Exception:  # noqa: BLE001  (tensors, ragged lists: not data)
+        return False
+    return array.size > 0 and array.dtype.kind in "biuf"
+
+
 def data_constants(loss, graph: ProgramGraph, namespace: dict) -> list:
     """Lists or arrays the program wrote into the graph as data (``x_train * W + b``)."""
-    values = [value for value in namespace.values()
-              if isinstance(value, (list, tuple, np.ndarray)) and np.size(value) > 0]
+    values = [value for value in namespace.values() if _numeric_data(value)]
     found = []
     for op in graph.data_ancestors([loss]):
         if op.type != "Const" or not graph.is_constant_data(op.outputs[0]):
@@ -340,25 +360,38 @@ def assignment_names(capture, graph: ProgramGraph) -> dict:
     """
     import ast  # noqa: PLC0415
 
+    parents = {child: node for node in ast.walk(capture.tree)
+               for child in ast.iter_child_nodes(node)}
+
+    def in_plain_function(node) -> bool:
+        parent = parents.get(node)
+        while parent is not None and not isinstance(parent, (ast.FunctionDef,
+                                                             ast.AsyncFunctionDef)):
+            parent = parents.get(parent)
+        return parent is not None and not isinstance(parents.get(parent), ast.ClassDef)
+
     spans = []
     for statement in ast.walk(capture.tree):
         if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
             target = statement.targets[0]
             if isinstance(target, (ast.Name, ast.Attribute)):
-                spans.append((statement.lineno, statement.end_lineno, ast.unparse(target)))
+                spans.append((statement.lineno, statement.end_lineno, ast.unparse(target),
+                              in_plain_function(statement)))
     last: dict = {}
     for op in graph.graph.get_operations():
         lines = graph.lines(op)
-        for depth, line in enumerate(lines):
-            for start, end, name in spans:
-                if start <= line <= end:
-                    key = (start, depth, lines[:depth])
-                    if key not in last or op._id > last[key][0]._id:
-                        last[key] = (op, name)
-    names: dict = {}
-    for (start, depth, _), (op, name) in sorted(last.items(), key=lambda item: -item[0][1]):
-        names[op] = name  # outer statements (smaller depth) win, as they are applied last
-    return names
+        # the name at the deepest line not inside a plain function: `self.logits = ...` in a
+        # class's method, `L1 = batch_norm_layer(...)` for a helper function's ops
+        for depth in range(len(lines) - 1, -1, -1):
+            found = [(start, name) for start, end, name, plain in spans
+                     if start <= lines[depth] <= end and not plain]
+            if found:
+                start, name = found[0]
+                key = (start, lines[:depth])
+                if key not in last or op._id > last[key][0]._id:
+                    last[key] = (op, name)
+                break
+    return {op: name for op, name in last.values()}
 
 
 def model_output(loss, inputs: list, labels: list, graph: ProgramGraph, names: dict):
@@ -423,6 +456,11 @@ class Context:
     graph: ProgramGraph
     train_feeds: dict        # placeholder -> value fed at the training steps
     boundary: set            # ops a layer must not swallow (inputs, labels, flags)
+    calls: list = dataclasses.field(default_factory=list)  # recorded tf.layers calls
+
+    @property
+    def calls_by_output(self) -> dict:
+        return {call.outputs[0].ref(): call for call in self.calls}
 
 
 def _weights(found: Match, entry, graph: ProgramGraph, shapes=None) -> list:
@@ -529,7 +567,6 @@ def build_layer(found: Match, context: Context) -> LayerNode:
         if arguments["momentum"] is None:
             return None
         arguments["epsilon"] = float(np.round(float(found.constants["epsilon"]), 9))
-        arguments["_class"] = "BatchNormalization"
         for weight, default in (("gamma", "ones"), ("beta", "zeros"), ("moving_mean", "zeros"),
                                 ("moving_variance", "ones")):
             variable = next(w.variable for w in weights if w.name == weight)
@@ -619,6 +656,162 @@ def _fuse_activations(nodes: list, graph: ProgramGraph, keep: set) -> list:
     return [node for node in nodes if id(node) not in removed]
 
 
+# -- layers the program made with tf.layers / tf.contrib.layers (recorded calls) -----------------
+
+CALL_LAYERS = {
+    "tf.layers.dense": "Dense", "tf.contrib.layers.fully_connected": "Dense",
+    "tf.layers.conv2d": "Conv2D", "tf.contrib.layers.conv2d": "Conv2D",
+    "tf.layers.max_pooling2d": "MaxPooling2D", "tf.contrib.layers.max_pool2d": "MaxPooling2D",
+    "tf.layers.average_pooling2d": "AveragePooling2D",
+    "tf.contrib.layers.avg_pool2d": "AveragePooling2D",
+    "tf.layers.flatten": "Flatten", "tf.contrib.layers.flatten": "Flatten",
+    "tf.layers.dropout": "Dropout", "tf.contrib.layers.dropout": "Dropout",
+    "tf.layers.batch_normalization": "BatchNormalization",
+    "tf.contrib.layers.batch_norm": "BatchNormalization",
+}
+"""The TF1 layer functions whose recorded calls (:mod:`tfcourse.compat.layer_calls`) port whole."""
+
+
+def _static_bool(value):
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if value is None:
+        return None
+    if hasattr(value, "op"):
+        from_value = constant_value(value) if value.op.type == "Const" else None
+        return None if from_value is None else bool(from_value)
+    return bool(value)
+
+
+def _control_ancestors(op, graph: ProgramGraph) -> set:
+    seen, stack = set(), [op]
+    while stack:
+        current = stack.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        stack.extend(t.op for t in current.inputs)
+        stack.extend(current.control_inputs)
+    return seen
+
+
+def call_node(call, context: Context) -> LayerNode | None:
+    """The Keras layer of one recorded ``tf.layers.*`` / ``tf.contrib.layers.*`` call."""
+    graph = context.graph
+    kind = CALL_LAYERS.get(call.kind)
+    if kind is None:
+        return None
+    where = call.location
+    config = call.config
+    output = call.outputs[0]
+    data_input = call.inputs[0]
+    stop = {data_input.op}
+    inside = graph.data_ancestors([output], stop=frozenset(stop)) - stop
+    nested = [other for other in context.calls if other is not call and
+              other.outputs[0].op in inside and other.outputs[0] is not output]
+    if nested:  # fully_connected(..., normalizer_fn=batch_norm): the activation after it
+        inner = max(nested, key=lambda c: c.outputs[0].op._id)
+        ops = graph.data_ancestors([output], stop=frozenset({inner.outputs[0].op})) - {
+            inner.outputs[0].op}
+        activation = config.get("activation")
+        if not ops:
+            return None
+        if activation in (None, "linear", "custom"):
+            raise PortError(f"{where}: {call.kind} with a normalizer and activation "
+                            f"{activation!r} does not port")
+        return LayerNode("Activation", {"activation": activation}, [inner.outputs[0]], output,
+                         ops, pattern=call.kind)
+    handles = {getattr(v, "handle", v).op for v in call.variables.values()}
+    training = call.training
+    flags = {}
+    if training is not None and hasattr(training, "op"):
+        stop.add(training.op)
+        flags["training"] = training
+    ops = graph.data_ancestors([output], stop=frozenset(stop | handles)) - stop - handles
+    arguments: dict = {}
+    weights: list = []
+    always_on = False
+    activation = config.get("activation")
+    if activation == "custom":
+        raise PortError(f"{where}: {call.kind} with an activation function that is not one of "
+                        "tf.nn's does not port")
+    if activation not in (None, "linear"):
+        arguments["activation"] = activation
+    if kind in ("Dense", "Conv2D"):
+        roles = [("kernel", "kernel"), ("bias", "bias")]
+        for role, keras_name in roles:
+            variable = call.variables.get(role)
+            if variable is not None:
+                weights.append(Weight(keras_name, variable, tuple(int(d) for d in variable.shape)))
+        kernel = weights[0]
+        if kind == "Dense":
+            arguments["units"] = int(config["units"])
+        else:
+            if config.get("data_format", "channels_last") not in ("channels_last", "NHWC"):
+                raise PortError(f"{where}: only channels-last convolutions port")
+            arguments["filters"] = int(config["filters"])
+            arguments["kernel_size"] = tuple(int(d) for d in kernel.shape[:2])
+            strides = config.get("strides", (1, 1))
+            strides = tuple(strides) if isinstance(strides, (list, tuple)) else (strides, strides)
+            arguments["strides"] = tuple(int(s) for s in strides)
+            arguments["padding"] = str(config.get("padding", "valid")).lower()
+            dilation = config.get("dilation_rate", (1, 1))
+            dilation = tuple(dilation) if isinstance(dilation, (list, tuple)) else (dilation,) * 2
+            if tuple(dilation) != (1, 1):
+                arguments["dilation_rate"] = tuple(int(d) for d in dilation)
+        if "bias" not in call.variables:
+            arguments["use_bias"] = False
+        arguments.update(_initializers(weights, graph))
+    elif kind in ("MaxPooling2D", "AveragePooling2D"):
+        pool = next(op for op in ops if op.type in ("MaxPool", "AvgPool"))
+        arguments["pool_size"] = _pair(pool.get_attr("ksize"), "ksize")
+        arguments["strides"] = _pair(pool.get_attr("strides"), "strides")
+        arguments["padding"] = _padding(pool)
+    elif kind == "Flatten":
+        pass
+    elif kind == "Dropout":
+        rate = config.get("rate")
+        if rate is None:
+            keep_prob = config.get("keep_prob")
+            if hasattr(keep_prob, "op"):
+                value = context.train_feeds.get(keep_prob)
+                if value is None:
+                    return None
+                keep_prob = float(value)
+                stop.add(call.config["keep_prob"].op)
+            rate = 1.0 - float(keep_prob)
+        elif hasattr(rate, "op"):
+            value = context.train_feeds.get(rate)
+            if value is None:
+                return None
+            rate = float(value)
+        arguments["rate"] = float(np.round(rate, 7))
+        static = _static_bool(training)
+        if static is False or arguments["rate"] == 0.0:
+            return LayerNode("Identity", {}, [data_input], output, ops, pattern=call.kind)
+        always_on = static is True
+    elif kind == "BatchNormalization":
+        for role in ("gamma", "beta", "moving_mean", "moving_variance"):
+            variable = call.variables.get(role)
+            if variable is not None:
+                weights.append(Weight(role, variable, tuple(int(d) for d in variable.shape)))
+        momentum = config.get("momentum", config.get("decay"))
+        arguments["momentum"] = float(np.round(float(momentum), 7))
+        arguments["epsilon"] = float(config["epsilon"])
+        if not config.get("center", True):
+            arguments["center"] = False
+        if not config.get("scale", True):
+            arguments["scale"] = False
+        axis = config.get("axis", -1)
+        if axis not in (-1, len(data_input.shape) - 1 if data_input.shape.rank else -1):
+            arguments["axis"] = int(axis)
+        if _static_bool(training) is False:
+            arguments["_frozen"] = True
+    node = LayerNode(kind, arguments, [data_input], output, ops, weights, flags,
+                     pattern=call.kind, always_on=always_on)
+    return node
+
+
 def cover(outputs: list, context: Context, keep: set = frozenset()) -> list:
     """The layers computing ``outputs`` from the boundary (inputs and flags), in order.
 
@@ -638,7 +831,10 @@ def cover(outputs: list, context: Context, keep: set = frozenset()) -> list:
         if graph.variable_of(tensor) is not None:
             continue
         visited.add(op)
-        node = _layer_match(tensor, context)
+        call = context.calls_by_output.get(tensor.ref())
+        node = call_node(call, context) if call is not None else None
+        if node is None:
+            node = _layer_match(tensor, context)
         if node is None:
             leftover.add(op)
             stack.extend(t for t in op.inputs)
@@ -778,7 +974,7 @@ def _fetched_tensors(capture, graph: ProgramGraph | None = None) -> list:
     tensors = []
     for record in capture.runs:
         for leaf in record.leaves:
-            if not (hasattr(leaf, "op") and hasattr(leaf, "value_index")):
+            if not is_tensor(leaf):
                 continue
             if graph is not None and record.stack:
                 first, last = capture.statement_span(record.stack[-1][1])
@@ -818,13 +1014,14 @@ def plan_models(capture) -> tuple[list, ProgramGraph]:
                             "tensor; tfcourse port needs one model output")
         boundary = {t.op for t in inputs} | {t.op for t in labels} | {t.op for t in flags}
         feeds = {key: value for key, value in first.feeds.items()}
-        context = Context(graph, feeds, boundary)
+        context = Context(graph, feeds, boundary, layer_calls(capture.graph))
         extra = _extra_outputs(fetched, output, inputs, labels, flags, graph)
         keep = {t.ref() for t in extra} | {output.ref()}
         layers = cover([output, *extra], context, keep)
         loss, regularizers = plan_loss(call.loss, output, labels, graph, model_ops, layers)
-        plans.append(ModelPlan(inputs, labels, flags, output, layers, loss, regularizers, call,
-                               extra))
+        plan = ModelPlan(inputs, labels, flags, output, layers, loss, regularizers, call, extra)
+        plan.schedule = plan_schedule(call, graph)
+        plans.append(plan)
     if not plans:
         plans = plan_inference(capture, graph, names)
     return plans, graph
@@ -856,8 +1053,8 @@ def plan_inference(capture, graph: ProgramGraph, names: dict) -> list:
     for record in capture.runs:
         if record.is_training_step or not record.kept:
             continue
-        leaves = [leaf for leaf in record.leaves if hasattr(leaf, "value_index")]
-        if not leaves or any(leaf in init_ops for leaf in record.leaves):
+        leaves = [leaf for leaf in record.leaves if is_tensor(leaf)]
+        if not leaves or any(leaf is op for leaf in record.leaves for op in init_ops):
             continue
         for leaf in leaves:
             if all(leaf is not t for t in fetched):
@@ -900,9 +1097,50 @@ def plan_inference(capture, graph: ProgramGraph, names: dict) -> list:
         return []
     outputs.sort(key=lambda t: t.op._id)
     boundary = {t.op for t in inputs} | label_ops | {t.op for t in flags}
-    context = Context(graph, {}, boundary)
+    context = Context(graph, {}, boundary, layer_calls(capture.graph))
     keep = {t.ref() for t in outputs}
     layers = cover(outputs, context, keep)
     plan = ModelPlan(inputs, labels, flags, outputs[-1], layers, extra_outputs=outputs[:-1])
     plan.heads = heads
     return [plan]
+
+
+@dataclasses.dataclass
+class SchedulePlan:
+    """A learning rate computed from the global step (``tf.train.exponential_decay``...).
+
+    Attributes:
+        keras: the ``keras.optimizers.schedules`` class (``ExponentialDecay``...).
+        tensor: the program's learning-rate tensor.
+        global_step: the step variable it reads.
+        values: ``learning_rate``, ``decay_steps``, ``decay_rate`` as the program set them.
+        staircase: TF1's ``staircase``.
+        advances: whether ``minimize(global_step=...)`` increments that variable (if not, the
+            TF1 rate never changes, and the port keeps it constant).
+    """
+
+    keras: str
+    tensor: Any
+    global_step: Any
+    values: dict
+    staircase: bool
+    advances: bool
+
+
+def plan_schedule(call, graph: ProgramGraph) -> SchedulePlan | None:
+    """The schedule behind a minimize call's ``learning_rate``, when it is a tensor."""
+    rate = call.arguments.get("learning_rate")
+    if rate is None or not hasattr(rate, "op"):
+        return None
+    found = first_match("SCHEDULES", rate, graph, scope=set())
+    if found is None:
+        raise PortError(f"{call.location}: the learning rate is a tensor that is not one of "
+                        "tf.train.exponential_decay / inverse_time_decay, which tfcourse port "
+                        "writes as Keras schedules")
+    step = graph.variable_of(found.bindings["global_step"])
+    advances = call.global_step is not None and (
+        getattr(call.global_step, "handle", call.global_step) is getattr(step, "handle", step)
+        or call.global_step is step)
+    values = {name: value.item() for name, value in found.constants.items()}
+    return SchedulePlan(found.pattern.data["keras"], rate, step, values,
+                        bool(found.pattern.data["staircase"]), advances)

@@ -32,7 +32,8 @@ import tfcourse.compat.v1 as tf
 
 from tfcourse.port.matcher import Pattern
 
-__all__ = ["INITIALIZERS", "LAYERS", "LOSSES", "METRICS", "REGULARIZERS", "LayerEntry"]
+__all__ = ["INITIALIZERS", "LAYERS", "LOSSES", "METRICS", "REGULARIZERS", "SCHEDULES", "UPDATES",
+           "LayerEntry"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -305,6 +306,39 @@ def truncated_normal(shape, mean, stddev):
 def random_uniform(shape, minval, maxval):
     """``tf.random_uniform(shape, minval, maxval)``, also what Xavier/Glorot initializers draw."""
     return tf.random_uniform(shape, minval=minval, maxval=maxval)
+
+
+# -- learning-rate schedules: a learning_rate tensor of the global step ------------------------
+
+SCHEDULES: list[Pattern] = []
+
+
+@entry(SCHEDULES, variables=("global_step",), dtypes=("int32",), ranks=(0,),
+       constants=("learning_rate", "decay_steps", "decay_rate"),
+       sentinels=(0.123456789, 7777, 0.987654321), free_attrs=("SrcT", "dtype"),
+       keras="ExponentialDecay", staircase=True)
+def exponential_decay_staircase(global_step, learning_rate, decay_steps, decay_rate):
+    """``tf.train.exponential_decay(lr, global_step, steps, rate, staircase=True)``."""
+    return tf.train.exponential_decay(learning_rate, global_step, decay_steps, decay_rate,
+                                      staircase=True)
+
+
+@entry(SCHEDULES, variables=("global_step",), dtypes=("int32",), ranks=(0,),
+       constants=("learning_rate", "decay_steps", "decay_rate"),
+       sentinels=(0.123456789, 7777, 0.987654321), free_attrs=("SrcT", "dtype"),
+       keras="ExponentialDecay", staircase=False)
+def exponential_decay(global_step, learning_rate, decay_steps, decay_rate):
+    """``tf.train.exponential_decay(lr, global_step, steps, rate)``: ``ExponentialDecay``."""
+    return tf.train.exponential_decay(learning_rate, global_step, decay_steps, decay_rate)
+
+
+@entry(SCHEDULES, variables=("global_step",), dtypes=("int32",), ranks=(0,),
+       constants=("learning_rate", "decay_steps", "decay_rate"),
+       sentinels=(0.123456789, 7777, 0.987654321), free_attrs=("SrcT", "dtype"),
+       keras="InverseTimeDecay", staircase=False)
+def inverse_time_decay(global_step, learning_rate, decay_steps, decay_rate):
+    """``tf.train.inverse_time_decay(lr, global_step, steps, rate)``: ``InverseTimeDecay``."""
+    return tf.train.inverse_time_decay(learning_rate, global_step, decay_steps, decay_rate)
 
 
 # -- losses: what minimize() was given -----------------------------------------------------------

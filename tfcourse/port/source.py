@@ -36,13 +36,18 @@ from typing import Any
 import numpy as np
 
 from tfcourse.port import emit
-from tfcourse.port.graph import ProgramGraph
+from tfcourse.port.graph import ProgramGraph, is_tensor
 from tfcourse.port.lowering import (Code, LayerNode, ModelPlan, PortError, first_match,
                                     initializer_code)
 
 __all__ = ["ProgramRewriter", "Rewritten"]
 
 _SESSION_CLASSES = ("Session", "InteractiveSession")
+GRAPH_QUERIES = ("get_collection", "trainable_variables", "global_variables", "local_variables",
+                 "get_default_graph", "get_variable_scope", "all_variables",
+                 "model_variables", "moving_average_variables")
+"""``tf.<name>(...)`` calls that only look things up in the graph: gone with the graph."""
+
 _DROPPED_TF_CALLS = {"reset_default_graph", "disable_v2_behavior", "disable_eager_execution",
                      "enable_eager_execution", "enable_resource_variables"}
 
@@ -115,7 +120,11 @@ class ProgramRewriter:
         self.model_names: dict = {}        # id(plan) -> model expression
         self.metric_names: dict = {}       # id(plan) -> [(tensor, name, keras code)]
         self.heads: dict = {}              # head tensor ref -> (name, y_true, y_pred)
+        self.schedules: dict = {}          # id(plan) -> the schedule's name
+        self.optimizer_names: dict = {}    # id(plan) -> the optimizer's name
         self.emitted_imports = False
+        self.dropped_names: set = set()
+        self.session_placeholders: set = set()
         self._plan_models()
 
     # -- where things are ----------------------------------------------------------------
@@ -155,6 +164,14 @@ class ProgramRewriter:
             for line in range(node.lineno, max(header_end, node.lineno) + 1):
                 self.statement_at[line] = node
 
+    def _within(self, inner, outer) -> bool:
+        node = self.parents.get(inner)
+        while node is not None:
+            if node is outer:
+                return True
+            node = self.parents.get(node)
+        return False
+
     def enclosing(self, node, kinds) -> Any:
         parent = self.parents.get(node)
         while parent is not None and not isinstance(parent, kinds):
@@ -177,11 +194,20 @@ class ProgramRewriter:
 
     def _index_events(self) -> None:
         self.graph_statements: set = set()
+        self.delegating: set = set()  # `m1 = Model(sess, "m1")`: a class builds the model
         for op in self.graph.graph.get_operations():
-            for line in self.graph.lines(op):
+            lines = self.graph.lines(op)
+            if not lines:
+                continue
+            anchor = self.anchor_statement(op)
+            for line in lines:
                 statement = self.statement_at.get(line)
-                if statement is not None:
-                    self.graph_statements.add(statement)
+                if statement is None:
+                    continue
+                self.graph_statements.add(statement)
+                if anchor is not None and anchor is not statement and not self._within(
+                        anchor, statement) and self._in_class(anchor):
+                    self.delegating.add(statement)
         self.runs_by_statement: dict = {}
         for record in self.capture.runs:
             if not record.stack:
@@ -218,7 +244,9 @@ class ProgramRewriter:
                     self._emit_at(plan.minimize.loss.op, ("loss", plan, None))
                 self.emissions.setdefault(minimize_statement, []).append(
                     (plan.minimize.train_op._id, "model", plan, None))
-            elif plan.minimize is None:
+            if plan.schedule is not None:
+                self._emit_at(plan.schedule.tensor.op, ("schedule", plan, plan.schedule))
+            if plan.minimize is None:
                 statement = self.anchor_statement(plan.output.op)
                 self.emissions.setdefault(statement, []).append(
                     (plan.output.op._id + 0.5, "model", plan, None))
@@ -242,7 +270,7 @@ class ProgramRewriter:
                 continue
             for record in self.capture.runs:
                 for leaf in record.leaves:
-                    if not hasattr(leaf, "value_index") or any(leaf is t for t, _, _ in found):
+                    if not is_tensor(leaf) or any(leaf is t for t, _, _ in found):
                         continue
                     metric = first_match(
                         "METRICS", leaf, self.graph,
@@ -330,11 +358,18 @@ class ProgramRewriter:
         self._check_no_tf(statement)
 
     def _check_no_tf(self, statement) -> None:
+        bound = set(self.expressions.values()) | set(self.model_names.values())
         for node in ast.walk(statement):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and \
+                    node.id in self.dropped_names and node.id not in bound:
+                raise PortError(f"{self.where(node)}: `{self.text(self.parents.get(node, node))}` "
+                                f"reads `{node.id}`, which the Keras program no longer has (a "
+                                "TF1 graph object: a variable, a placeholder or a graph query)")
             if isinstance(node, ast.Name) and node.id in self.tf_aliases:
                 raise PortError(f"{self.where(node)}: `{self.text(self.parents.get(node, node))}` "
                                 "uses TensorFlow 1 in a way tfcourse port does not translate")
-            if isinstance(node, ast.Name) and node.id in self.session_names:
+            if isinstance(node, ast.Name) and node.id in self.session_names and \
+                    node.id not in self.session_placeholders:
                 raise PortError(f"{self.where(node)}: the session `{node.id}` is used in a way "
                                 "tfcourse port does not translate")
 
@@ -402,6 +437,8 @@ class ProgramRewriter:
             return
         # simple statements
         if self._is_session_statement(statement):
+            if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call):
+                self._session_placeholder(statement, indent, out)
             return
         if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
             call = statement.value
@@ -416,11 +453,69 @@ class ProgramRewriter:
         if statement in self.runs_by_statement:
             self._run_statement(statement, indent, out)
             return
-        if self._is_feed_dict(statement):
+        optimizer_plan = self._optimizer_statement(statement)
+        if optimizer_plan is not None:
+            target = self._target(statement)
+            self.optimizer_names[id(optimizer_plan)] = target
+            code = emit.optimizer_call(optimizer_plan.minimize,
+                                       self._optimizer_arguments(optimizer_plan, statement))
+            out.append((f"{indent}{target} = {code}", statement.lineno))
             return
-        if statement in self.graph_statements:
+        if self._is_feed_dict(statement) or self._reads_graph(statement) or \
+                self._only_for_the_graph(statement):
+            self._drop(statement)
+            return
+        if statement in self.graph_statements and statement not in self.delegating:
+            self._drop(statement)
             return
         self._keep(statement, indent, out)
+
+    def _drop(self, statement) -> None:
+        """Remember the names a dropped statement bound (a later kept line must not read them)."""
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                self.dropped_names.add(node.id)
+
+    def _optimizer_statement(self, statement):
+        """The plan whose optimizer ``opt = tf.train.AdamOptimizer(...)`` constructs, or None."""
+        if not (isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call) and
+                isinstance(statement.value.func, ast.Attribute) and
+                statement.value.func.attr.endswith("Optimizer")):
+            return None
+        target = self._target(statement)
+        value = self.capture.namespace.get(target) if target and "." not in target else None
+        for plan in self.plans:
+            if plan.minimize is not None and plan.minimize.optimizer is value:
+                return plan
+        return None
+
+    def _only_for_the_graph(self, statement) -> bool:
+        """``bn_params = {'is_training': is_training, 'decay': 0.9}``: built from graph objects
+        and read only by lines that build the graph (whose Keras code replaces them)."""
+        if not isinstance(statement, ast.Assign):
+            return False
+        reads = {n.id for n in ast.walk(statement.value) if isinstance(n, ast.Name)}
+        if not reads & self.dropped_names:
+            return False
+        targets = {n.id for t in statement.targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and \
+                    node.id in targets:
+                user = self.statement_at.get(node.lineno)
+                if user is None or user not in self.graph_statements:
+                    return False
+        return True
+
+    def _reads_graph(self, statement) -> bool:
+        """``update_ops = tf.get_collection(tf.GraphKeys.UPDATE_OPS)`` and the like."""
+        if not isinstance(statement, (ast.Assign, ast.Expr)):
+            return False
+        value = statement.value
+        return _is_call_to(value, self.tf_aliases, GRAPH_QUERIES) or (
+            isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and
+            isinstance(value.func.value, ast.Attribute) and isinstance(
+                value.func.value.value, ast.Name) and value.func.value.value.id in self.tf_aliases
+            and value.func.attr in GRAPH_QUERIES)
 
     def _compound(self, statement, indent: str, out: list) -> None:
         inner = indent + "    "
@@ -454,6 +549,33 @@ class ProgramRewriter:
                 expression.func.attr in ("as_default",):
             return True
         return False
+
+    def _session_placeholder(self, statement, indent: str, out: list) -> None:
+        """``sess = tf.Session()`` whose ``sess`` the program passes on (``Model(sess, "m1")``)."""
+        names = {self.text(t) for t in statement.targets}
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Name) and node.id in names and isinstance(node.ctx, ast.Load):
+                parent = self.parents.get(node)
+                if isinstance(parent, ast.Attribute) and parent.attr in ("run", "close", "graph"):
+                    continue
+                if isinstance(parent, ast.Call) and node in parent.args and self._is_call_to_tf(
+                        parent):
+                    continue
+                user = self.statement_at.get(node.lineno)
+                if user in self.runs_by_statement or user in self.graph_statements and \
+                        user not in self.delegating:
+                    continue
+                target = self.text(statement.targets[0])
+                out.append((f"{indent}{target} = None  # Keras 3 has no session: the models hold "
+                            "their weights", statement.lineno))
+                self.session_placeholders |= names
+                return
+
+    def _is_call_to_tf(self, call) -> bool:
+        function = call.func
+        while isinstance(function, ast.Attribute):
+            function = function.value
+        return isinstance(function, ast.Name) and function.id in self.tf_aliases
 
     def _is_session_statement(self, statement) -> bool:
         if isinstance(statement, ast.Assign) and _is_call_to(statement.value, self.tf_aliases,
@@ -536,6 +658,8 @@ class ProgramRewriter:
             return self._model_lines(plan, statement)
         if kind == "head":
             return self._head_lines(plan, payload, statement)
+        if kind == "schedule":
+            return self._schedule_lines(plan, payload, statement)
         raise AssertionError(kind)
 
     def _input_lines(self, plan, tensor, statement) -> list[str]:
@@ -660,6 +784,39 @@ class ProgramRewriter:
         lines.append(f"    return {expression}")
         return lines
 
+    SCHEDULE_ARGUMENTS = {"exponential_decay": ("learning_rate", "global_step", "decay_steps",
+                                                "decay_rate", "staircase"),
+                          "inverse_time_decay": ("learning_rate", "global_step", "decay_steps",
+                                                 "decay_rate", "staircase")}
+
+    def _schedule_lines(self, plan, schedule, statement) -> list[str]:
+        """``learning_rate = tf.train.exponential_decay(...)`` as a Keras schedule."""
+        target = self._target(statement) or "learning_rate"
+        call = next((n for n in ast.walk(statement) if isinstance(n, ast.Call) and
+                     isinstance(n.func, ast.Attribute) and n.func.attr in
+                     self.SCHEDULE_ARGUMENTS), None)
+        written = {}
+        if call is not None:
+            names = self.SCHEDULE_ARGUMENTS[call.func.attr]
+            written.update({name: self.text(arg) for name, arg in zip(names, call.args)})
+            written.update({k.arg: self.text(k.value) for k in call.keywords if k.arg})
+        values = schedule.values
+        initial = written.get("learning_rate", emit.literal(float(values["learning_rate"])))
+        self.schedules[id(plan)] = target
+        if not schedule.advances:
+            self.notes.append(f"{self.where(statement)}: minimize() does not advance the global "
+                              "step this rate decays with, so the rate never changes in TF1; "
+                              "the port keeps it constant")
+            return [f"{target} = {initial}  # minimize() never advanced the global step"]
+        steps = written.get("decay_steps", str(int(values["decay_steps"])))
+        rate = written.get("decay_rate", emit.literal(float(values["decay_rate"])))
+        staircase = ", staircase=True" if schedule.staircase else ""
+        self.notes.append(f"{self.where(statement)}: the decayed learning rate became "
+                          f"keras.optimizers.schedules.{schedule.keras}, evaluated at the "
+                          "optimizer's step count (TF1's global_step)")
+        return [f"{target} = keras.optimizers.schedules.{schedule.keras}({initial}, {steps}, "
+                f"{rate}{staircase})"]
+
     def _model_expression(self, plan, statement) -> str:
         if id(plan) in self.model_names:
             return self.model_names[id(plan)]
@@ -726,8 +883,8 @@ class ProgramRewriter:
             else:
                 lines[:0] = self._custom_loss(plan, "loss") + [""]
                 loss = "loss"
-        self.imports.add("from tfcourse import optimizers")
-        optimizer = emit.optimizer_call(plan.minimize, self._optimizer_arguments(plan, statement))
+        optimizer = self.optimizer_names.get(id(plan)) or emit.optimizer_call(
+            plan.minimize, self._optimizer_arguments(plan, statement))
         lines += [f"{model}.compile(", f"    optimizer={optimizer},", f"    loss={loss},"]
         metrics = self.metric_names.get(id(plan), [])
         if metrics:
@@ -795,10 +952,9 @@ class ProgramRewriter:
     def _is_init(self, record) -> bool:
         from tfcourse.compat.session import INIT_OPS  # noqa: PLC0415
 
-        init_ops = set(self.graph.graph.get_collection(INIT_OPS))
+        init_ops = list(self.graph.graph.get_collection(INIT_OPS))
         return bool(record.leaves) and all(
-            leaf in init_ops or getattr(leaf, "type", None) in ("NoOp",) and "init" in leaf.name
-            for leaf in record.leaves)
+            any(leaf is op for op in init_ops) for leaf in record.leaves)
 
     def _run_statement(self, statement, indent: str, out: list) -> None:
         calls = self._run_calls(statement)
@@ -909,6 +1065,13 @@ class ProgramRewriter:
 
     def _plan_of(self, leaf):
         for plan in self.plans:
+            schedule = plan.schedule
+            if schedule is not None:
+                if leaf is schedule.tensor:
+                    return plan, ("learning_rate", None)
+                step = schedule.global_step
+                if leaf is step or (_is_tensor(leaf) and self.graph.variable_of(leaf) is step):
+                    return plan, ("global_step", None)
             if plan.minimize is not None and leaf is plan.minimize.loss:
                 return plan, ("loss", "loss")
             for tensor, name, _ in self.metric_names.get(id(plan), []):
@@ -919,8 +1082,8 @@ class ProgramRewriter:
             for node in plan.layers:
                 if node.output is leaf:
                     return plan, ("layer", node)
-            variable = leaf if hasattr(leaf, "handle") else self.graph.variable_of(leaf) \
-                if hasattr(leaf, "op") else None
+            variable = leaf if _is_variable(leaf) else (
+                self.graph.variable_of(leaf) if _is_tensor(leaf) else None)
             for node in plan.layers:
                 for weight in node.weights:
                     if variable is not None and weight.variable is variable:
@@ -981,6 +1144,11 @@ class ProgramRewriter:
         plan, (role, detail) = self._plan_of(leaf) if self._plan_of(leaf)[0] else (None, (None, None))
         if plan is not None:
             model = self._model_for(plan, statement)
+            if role == "learning_rate":
+                return ("state", f"keras.ops.convert_to_numpy({model}.optimizer.learning_rate)",
+                        plan)
+            if role == "global_step":
+                return ("state", f"keras.ops.convert_to_numpy({model}.optimizer.iterations)", plan)
             if role in ("loss", "metric"):
                 x, y = self._xy(plan, feeds, call, True)
                 return ("evaluate", f"{model}.evaluate({x}, {y}, verbose=0, return_dict=True)"
@@ -1138,7 +1306,8 @@ class ProgramRewriter:
                         "nothing tfcourse port found a model for")
 
     def _train_fetches(self, call, record, plan):
-        """[(fetch element, leaf, key)] where key is "loss", a metric name or None (the train op)."""
+        """[(fetch element, leaf, key)]: key is "loss", a metric's name, None (the train op), or
+        ("before", code) for a value read before the step (the output, a weight)."""
         fetch = call.args[0] if call.args else next(
             (k.value for k in call.keywords if k.arg == "fetches"), None)
         elements = fetch.elts if isinstance(fetch, (ast.List, ast.Tuple)) else [fetch]
@@ -1146,22 +1315,35 @@ class ProgramRewriter:
             raise PortError(f"{self.where(call)}: tfcourse port reads fetches written as one "
                             "tensor or a list of them")
         metrics = {id(t): name for t, name, _ in self.metric_names.get(id(plan), [])}
+        feeds = self._feeds(call, record)
+        statement = self.statement_at[call.lineno]
         result = []
         for element, leaf in zip(elements, record.leaves):
-            if leaf in record.train_ops:
+            if any(leaf is op for op in record.train_ops):
                 result.append((element, leaf, None))
             elif leaf is plan.minimize.loss:
                 result.append((element, leaf, "loss"))
             elif id(leaf) in metrics:
                 result.append((element, leaf, metrics[id(leaf)]))
             else:
-                raise PortError(f"{self.where(call)}: a training step that also fetches "
-                                f"`{self.text(element)}` does not port (fetch it in a run of its "
-                                "own)")
+                owner, role = self._plan_of(leaf)
+                if owner is not plan or role is None or role[0] not in (
+                        "output", "layer", "weight", "learning_rate", "global_step"):
+                    raise PortError(f"{self.where(call)}: a training step that also fetches "
+                                    f"`{self.text(element)}` does not port (fetch it in a run of "
+                                    "its own)")
+                code = self._leaf_code(leaf, element, feeds, call, statement)[1]
+                result.append((element, leaf, ("before", code)))
         return fetch, result
 
     def _train_step_code(self, statement, call, record):
-        """``model.train_on_batch(x, y)`` for one training ``sess.run`` (the general case)."""
+        """``model.train_on_batch(x, y)`` for one training ``sess.run`` (the general case).
+
+        Returns ``(code, [])`` to replace the call inside the statement, or
+        ``(None, lines)`` to replace the whole statement. A value fetched with the
+        step (the model's output, a weight) is read just before it: TF1 computed
+        it in the same run, from the weights before the update.
+        """
         plan = self._train_plan(record)
         model = self._model_for(plan, statement)
         feeds = self._feeds(call, record)
@@ -1169,26 +1351,43 @@ class ProgramRewriter:
         fetch, items = self._train_fetches(call, record, plan)
         has_metrics = bool(self.metric_names.get(id(plan)))
         step = f"{model}.train_on_batch({x}, {y}{', return_dict=True' if has_metrics else ''})"
-        wanted = [(element, key) for element, _, key in items if key is not None]
-        if isinstance(statement, ast.Expr) and statement.value is call:
+        before = [(element, key[1]) for element, _, key in items if isinstance(key, tuple)]
+        if isinstance(statement, ast.Expr) and statement.value is call and not before:
             return step, []
         if isinstance(statement, ast.Assign) and statement.value is call and len(
                 statement.targets) == 1:
             target = statement.targets[0]
             if isinstance(target, (ast.Tuple, ast.List)) and isinstance(fetch, (ast.List,
                                                                                ast.Tuple)):
+                lines = [f"{self.text(t)} = {key[1]}" for t, (_, _, key) in zip(target.elts, items)
+                         if isinstance(key, tuple) and self.text(t) != "_"]
                 pairs = [(t, key) for t, (_, _, key) in zip(target.elts, items)
-                         if key is not None and self.text(t) != "_"]
+                         if isinstance(key, str) and self.text(t) != "_"]
                 if not pairs:
-                    return None, [step]
+                    return None, lines + [step]
                 if not has_metrics and len(pairs) == 1:
-                    return None, [f"{self.text(pairs[0][0])} = {step}"]
+                    return None, lines + [f"{self.text(pairs[0][0])} = {step}"]
                 logs = emit.python_name("logs", self.taken)
-                return None, [f"{logs} = {step}"] + [
+                return None, lines + [f"{logs} = {step}"] + [
                     f"{self.text(t)} = {logs}[{emit.literal(key)}]" for t, key in pairs]
-            if len(wanted) == 1 and not has_metrics and not isinstance(fetch, (ast.List,
-                                                                                ast.Tuple)):
+            wanted = [key for _, _, key in items if key is not None]
+            if len(wanted) == 1 and wanted[0] == "loss" and not has_metrics and \
+                    not isinstance(fetch, (ast.List, ast.Tuple)):
                 return step, []
+        if not before and isinstance(fetch, (ast.List, ast.Tuple)):
+            # `return self.sess.run([self.cost, self.optimizer], ...)`: the same list, the
+            # train op's place None as TF1 returned it
+            logs = f"{model}.train_on_batch({x}, {y}, return_dict=True)"
+            if len([k for _, _, k in items if k is not None]) == 1 and not has_metrics:
+                values = [step if key == "loss" else "None" for _, _, key in items]
+            else:
+                values = [f"{logs}[{emit.literal(key)}]" if key else "None"
+                          for _, _, key in items]
+                if sum(1 for _, _, key in items if key) > 1:
+                    raise PortError(f"{self.where(statement)}: a training step fetching several "
+                                    "values inside an expression does not port; assign them")
+            inner = ", ".join(values)
+            return (f"[{inner}]" if isinstance(fetch, ast.List) else f"({inner})"), []
         raise PortError(f"{self.where(statement)}: tfcourse port translates a training step "
                         "written as `sess.run(train, ...)` or `c, _ = sess.run([cost, train], ...)`")
 
@@ -1236,6 +1435,8 @@ class ProgramRewriter:
                 statement.targets) == 1):
             return None
         target = statement.targets[0]
+        if any(isinstance(key, tuple) for _, _, key in items):
+            return None  # a value read before each step: the loop stays a loop
         if isinstance(target, (ast.Tuple, ast.List)) and isinstance(fetch, (ast.List, ast.Tuple)):
             return {self.text(t): key for t, (_, _, key) in zip(target.elts, items)
                     if key is not None and self.text(t) != "_"}
@@ -1373,6 +1574,18 @@ class ProgramRewriter:
                     f"epochs={self.text(loop.iter.args[0])}, shuffle=False, verbose=0"
                     f"{callbacks})", loop.lineno))
         return True
+
+def _is_variable(value) -> bool:
+    import tensorflow as tf  # noqa: PLC0415
+
+    return isinstance(value, tf.Variable)
+
+
+def _is_tensor(value) -> bool:
+    import tensorflow as tf  # noqa: PLC0415
+
+    return isinstance(value, tf.Tensor)
+
 
 def _collapse_blank_lines(lines: list, pairs: bool = False) -> list:
     result = []
