@@ -226,3 +226,27 @@ def test_bad_arguments_raise_clear_errors():
                                                           keras.layers.Dense(1)]), [np.ones((2, 2))])
     with pytest.raises(ValueError, match=r"`steps` must be an integer in \[1, inf\)"):
         PopulationStatistics(np.ones((4, 2)), steps=0)
+
+
+def test_synchronized_is_a_saved_option_and_refused_outside_tensorflow(monkeypatch):
+    layer = BatchNormalization(synchronized=True)
+    assert BatchNormalization.from_config(layer.get_config()).synchronized is True
+    monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
+    with pytest.raises(ValueError, match=r"`synchronized` must be one of \[False\] when "
+                                         r"backend='jax'. Received: synchronized=True"):
+        BatchNormalization(synchronized=True)
+    with pytest.raises(TypeError, match=r"`synchronized` must be True or False. "
+                                        r"Received: synchronized='yes'"):
+        BatchNormalization(synchronized="yes")
+
+
+def test_statistics_are_float32_and_updated_in_float32_under_mixed_float16():
+    """The batch mean 1.5 + 2**-11 is not a float16 (whose step at 1.5 is 2**-10),
+    nor is 0.75 + 2**-12: a float16 moving average would lose it; float32 keeps it."""
+    layer = BatchNormalization(momentum=0.5, dtype="mixed_float16")
+    x = np.array([[1.5], [1.5 + 2**-10]], "float32")  # both float16 values
+    layer(x, training=True)
+    for weight in (layer.gamma, layer.beta, layer.moving_mean, layer.moving_variance,
+                   layer.population_mean, layer.population_variance):
+        assert weight.dtype == "float32"
+    assert float(np.asarray(layer.moving_mean)[0]) == 0.5 * (1.5 + 2**-11)

@@ -12,6 +12,7 @@ import keras
 from keras import ops
 
 from tfcourse._validation import (
+    check_allowed_with,
     check_bool,
     check_choice,
     check_int,
@@ -60,6 +61,19 @@ class BatchNormalization(keras.layers.Layer):
     As in Keras, a direct call without ``training`` runs in inference mode,
     and ``trainable = False`` forces inference mode.
 
+    Mixed precision (``mixed_float16`` / ``mixed_bfloat16``): as Keras' layer,
+    the moments, the normalization and the moving-average update run in
+    float32, and gamma, beta and the four statistics stay float32 variables
+    that are never autocast to float16 (a float16 moving mean at 2.9 cannot
+    take a step of 0.01 * 0.1: it stalled short of the true mean); only the
+    output is cast back to the compute dtype.
+
+    ``synchronized=True`` (TensorFlow backend, as in Keras): under a
+    ``tf.distribute`` strategy, mu_B and sigma2_B are the moments of the
+    global batch, all replicas' examples together (an all-reduce of the
+    per-replica sums), so every replica normalizes and updates the moving
+    averages with the same statistics.
+
     Args:
         axis: the feature axis: -1 after Dense and for channels-last Conv, 1 for
             channels-first. Defaults to ``-1``.
@@ -70,6 +84,9 @@ class BatchNormalization(keras.layers.Layer):
         center: learn the shift ``beta``. Defaults to ``True``.
         scale: learn the scale ``gamma``. Defaults to ``True``.
         inference: ``"moving"`` (default, Keras) or ``"population"`` (paper).
+        synchronized: moments over all replicas of a distribution strategy
+            (TensorFlow backend only, as ``keras.layers.BatchNormalization``).
+            Defaults to ``False``.
         beta_initializer, gamma_initializer: initializers of beta (zeros) and gamma (ones).
 
     Example:
@@ -90,9 +107,14 @@ class BatchNormalization(keras.layers.Layer):
         inference="moving",
         beta_initializer="zeros",
         gamma_initializer="ones",
+        synchronized=False,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        self.synchronized = check_bool("synchronized", synchronized)
+        if self.synchronized:
+            check_allowed_with("synchronized", True, "backend", keras.backend.backend(),
+                               [True] if keras.backend.backend() == "tensorflow" else [False])
         self.axis = check_int("axis", axis)
         self.momentum = check_unit_interval("momentum", momentum)
         self.epsilon = check_non_negative("epsilon", epsilon)
@@ -114,23 +136,26 @@ class BatchNormalization(keras.layers.Layer):
         self._broadcast_shape = [1] * rank
         self._broadcast_shape[self._axis] = features
         shape = (features,)
+        # autocast=False: read in call as the float32 variables they are, not
+        # rounded to a mixed policy's float16 (as Keras' layer does).
         self.gamma = (self.add_weight(shape=shape, name="gamma",
-                                      initializer=self.gamma_initializer)
+                                      initializer=self.gamma_initializer, autocast=False)
                       if self.scale else None)
         self.beta = (self.add_weight(shape=shape, name="beta",
-                                     initializer=self.beta_initializer)
+                                     initializer=self.beta_initializer, autocast=False)
                      if self.center else None)
+        statistics = {"trainable": False, "autocast": False}
         self.moving_mean = self.add_weight(
-            shape=shape, name="moving_mean", initializer="zeros", trainable=False)
+            shape=shape, name="moving_mean", initializer="zeros", **statistics)
         self.moving_variance = self.add_weight(
-            shape=shape, name="moving_variance", initializer="ones", trainable=False)
+            shape=shape, name="moving_variance", initializer="ones", **statistics)
         self.population_mean = self.add_weight(
-            shape=shape, name="population_mean", initializer="zeros", trainable=False)
+            shape=shape, name="population_mean", initializer="zeros", **statistics)
         self.population_variance = self.add_weight(
-            shape=shape, name="population_variance", initializer="ones", trainable=False)
+            shape=shape, name="population_variance", initializer="ones", **statistics)
         # How many mini-batches the population statistics average (0: not calibrated).
         self.population_batches = self.add_weight(
-            shape=(), name="population_batches", initializer="zeros", trainable=False)
+            shape=(), name="population_batches", initializer="zeros", **statistics)
 
     def _reshape(self, vector):
         if self._axis == len(self._broadcast_shape) - 1:
@@ -157,13 +182,15 @@ class BatchNormalization(keras.layers.Layer):
             self._collector.add(self, mean, variance, compute_x)
             return ops.cast(self._affine(compute_x, mean, variance), dtype)
         if training and self.trainable:
-            mean, variance = ops.moments(compute_x, axes=self._reduction_axes)
-            momentum = ops.cast(self.momentum, self.moving_mean.dtype)
-            self.moving_mean.assign(
-                self.moving_mean * momentum + ops.cast(mean, self.moving_mean.dtype) * (1 - momentum))
-            self.moving_variance.assign(
-                self.moving_variance * momentum
-                + ops.cast(variance, self.moving_variance.dtype) * (1 - momentum))
+            mean, variance = ops.moments(compute_x, axes=self._reduction_axes,
+                                         synchronized=self.synchronized)
+            # Keras' expression, in the statistics' own dtype (float32 under a
+            # mixed policy), with Python-float momentum and 1 - momentum.
+            for statistic, batch_value in ((self.moving_mean, mean),
+                                           (self.moving_variance, variance)):
+                batch_value = ops.cast(batch_value, statistic.dtype)
+                statistic.assign(statistic * self.momentum
+                                 + batch_value * (1.0 - self.momentum))
             return ops.cast(self._affine(compute_x, mean, variance), dtype)
         if self.inference == "population":
             mean, variance = self.population_mean, self.population_variance
@@ -190,6 +217,7 @@ class BatchNormalization(keras.layers.Layer):
             "center": self.center,
             "scale": self.scale,
             "inference": self.inference,
+            "synchronized": self.synchronized,
             "beta_initializer": keras.initializers.serialize(self.beta_initializer),
             "gamma_initializer": keras.initializers.serialize(self.gamma_initializer),
         }
