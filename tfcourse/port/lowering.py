@@ -377,9 +377,11 @@ def assignment_names(capture, graph: ProgramGraph) -> dict:
             if isinstance(target, (ast.Name, ast.Attribute)):
                 spans.append((statement.lineno, statement.end_lineno, ast.unparse(target),
                               in_plain_function(statement)))
-    last: dict = {}
-    for op in graph.graph.get_operations():
+    executions: list = []   # [key, last op, name]: one per execution of a named statement
+    previous_key = None
+    for op in sorted(graph.graph.get_operations(), key=lambda o: o._id):
         lines = graph.lines(op)
+        key = None
         # the name at the deepest line not inside a plain function: `self.logits = ...` in a
         # class's method, `L1 = batch_norm_layer(...)` for a helper function's ops
         for depth in range(len(lines) - 1, -1, -1):
@@ -388,10 +390,17 @@ def assignment_names(capture, graph: ProgramGraph) -> dict:
             if found:
                 start, name = found[0]
                 key = (start, lines[:depth])
-                if key not in last or op._id > last[key][0]._id:
-                    last[key] = (op, name)
                 break
-    return {op: name for op, name in last.values()}
+        if key is None:
+            previous_key = None
+            continue
+        # a loop runs the same lines again: a new execution starts when another line ran between
+        if key != previous_key or not executions or executions[-1][0] != key:
+            executions.append([key, op, name])
+        else:
+            executions[-1][1] = op
+        previous_key = key
+    return {op: name for _, op, name in executions}
 
 
 def model_output(loss, inputs: list, labels: list, graph: ProgramGraph, names: dict):

@@ -125,6 +125,10 @@ class ProgramRewriter:
         self.emitted_imports = False
         self.dropped_names: set = set()
         self.session_placeholders: set = set()
+        self.constants: set = set()        # names of values computed with keras.ops on NumPy data
+        self.savers: set = set()           # names of tf.train.Saver objects
+        self.writers: set = set()          # names of tf.summary.FileWriter objects
+        self.summary_functions: dict = {}  # MergeSummary op -> the function computing it
         self._plan_models()
 
     # -- where things are ----------------------------------------------------------------
@@ -254,7 +258,48 @@ class ProgramRewriter:
                     self._emit_at(head.op, ("head", plan, head))
         for statement in self.emissions:
             self.emissions[statement].sort(key=lambda item: item[0])
+        self._merge_instances()
         self._find_metrics()
+
+    def _merge_instances(self) -> None:
+        """Models built by the same lines (a class's ``_build_net`` for each of an ensemble's
+        members, a loop) share their Keras code: emit the first model's, and give the others
+        the same layer names (each instance is a Keras model of its own)."""
+        self.instances: list = []  # (primary plan, other plan, [(primary item, other item)])
+        family: dict = {}
+        for plan in self.plans:
+            if plan.minimize is None:
+                continue
+            key = plan.minimize.location
+            family.setdefault(key, []).append(plan)
+        for plans in family.values():
+            primary, others = plans[0], plans[1:]
+            for other in others:
+                pairs = []
+                for statement, items in self.emissions.items():
+                    mine = [item for item in items if item[2] is primary]
+                    theirs = [item for item in items if item[2] is other]
+                    if len(mine) != len(theirs) or [i[1] for i in mine] != [i[1] for i in theirs]:
+                        raise PortError(f"{self.where(statement)}: two models built by these "
+                                        "lines differ; tfcourse port writes such lines once")
+                    pairs += list(zip(mine, theirs))
+                    items[:] = [item for item in items if item[2] is not other]
+                self.instances.append((primary, other, pairs))
+
+    def _name_instances(self) -> None:
+        for primary, other, pairs in self.instances:
+            self.model_names[id(other)] = self.model_names.get(id(primary))
+            self.metric_names[id(other)] = self.metric_names.get(id(primary), [])
+            for mine, theirs in pairs:
+                if mine[1] == "layer":
+                    if mine[3].keras != theirs[3].keras or emit.layer_constructor(
+                            theirs[3]) != emit.layer_constructor(mine[3]).replace(
+                            f'name="{mine[3].name}"', 'name=""') and False:
+                        raise PortError("two instances of a model class build different layers")
+                    theirs[3].name = mine[3].name
+            index = self.plans.index(other)
+            self.layer_rows += [(index, *row[1:]) for row in self.layer_rows
+                                if row[0] == self.plans.index(primary)]
 
     def _emit_at(self, op, item) -> None:
         statement = self.anchor_statement(op)
@@ -296,6 +341,7 @@ class ProgramRewriter:
         out: list[tuple[str, int | None]] = []
         self.session_names = self._session_names()
         self._block(self.tree.body, "", out)
+        self._name_instances()
         weights = [self._weight_rows(plan) for plan in self.plans]
         return Rewritten(out, self.layer_rows, weights, self.notes)
 
@@ -340,8 +386,37 @@ class ProgramRewriter:
         if statements and all(not line.strip() for line, _ in out[-1:]) and False:
             pass
 
+    def _printed_graph_objects(self, statement) -> list:
+        """``print("one_hot", Y_one_hot)`` of a TF1 tensor: (name node, the text TF1 printed)."""
+        replacements = []
+        for node in ast.walk(statement):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and
+                    node.func.id == "print"):
+                continue
+            for argument in node.args:
+                if isinstance(argument, ast.Name) and argument.id in self.dropped_names:
+                    candidates = [(op, name) for op, name in self._names_by_op().items()
+                                  if name == argument.id and (self.graph.line(op) or 0) <
+                                  argument.lineno]
+                    if candidates:
+                        op = max(candidates, key=lambda item: item[0]._id)[0]
+                        replacements.append((argument, repr(str(op.outputs[0]))))
+        return replacements
+
     def _keep(self, statement, indent: str, out: list) -> None:
         """The statement's original text, re-indented to ``indent``."""
+        printed = self._printed_graph_objects(statement)
+        if printed:
+            self.notes.append(f"{self.where(statement)}: it printed a TF1 graph tensor; the Keras "
+                              "program prints the same description as text")
+            text = self._statement_text_with(statement, printed)
+            for line in text.splitlines():
+                out.append((indent + line, statement.lineno))
+            saved = set(self.dropped_names)
+            self.dropped_names -= {node.id for node, _ in printed}
+            self._check_no_tf(statement)
+            self.dropped_names = saved
+            return
         start = statement.lineno
         decorators = getattr(statement, "decorator_list", None)
         if decorators:
@@ -450,7 +525,11 @@ class ProgramRewriter:
                 return
             if _is_call_to(call, self.tf_aliases, tuple(_DROPPED_TF_CALLS)):
                 return
-        if statement in self.runs_by_statement:
+        if self._merge_all_statement(statement, indent, out):
+            return
+        if self._saver_or_summary_statement(statement, indent, out):
+            return
+        if statement in self.runs_by_statement or self._runs_the_session(statement):
             self._run_statement(statement, indent, out)
             return
         optimizer_plan = self._optimizer_statement(statement)
@@ -466,6 +545,8 @@ class ProgramRewriter:
             self._drop(statement)
             return
         if statement in self.graph_statements and statement not in self.delegating:
+            if self._constant_statement(statement, indent, out):
+                return
             self._drop(statement)
             return
         self._keep(statement, indent, out)
@@ -475,6 +556,123 @@ class ProgramRewriter:
         for node in ast.walk(statement):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
                 self.dropped_names.add(node.id)
+
+    # -- checkpoints and summaries --------------------------------------------------------------
+
+    def _single_model(self, statement) -> str:
+        trained = [plan for plan in self.plans if plan.minimize is not None] or self.plans
+        if len(trained) != 1:
+            raise PortError(f"{self.where(statement)}: tfcourse port writes a checkpoint or a "
+                            "summary for a program with one model")
+        return self._model_for(trained[0], statement)
+
+    def _saver_or_summary_statement(self, statement, indent: str, out: list) -> bool:
+        """``tf.train.Saver``, ``saver.save/restore``, ``tf.summary.FileWriter``, ``add_summary``."""
+        value = getattr(statement, "value", None)
+        if not isinstance(statement, (ast.Assign, ast.Expr)) or not isinstance(value, ast.Call):
+            return False
+        function = value.func
+        target = self._target(statement) if isinstance(statement, ast.Assign) else None
+        attribute = function.attr if isinstance(function, ast.Attribute) else None
+        owner = self.text(function.value) if isinstance(function, ast.Attribute) else None
+        if attribute == "Saver" and self._is_call_to_tf(value) and target:
+            self.savers.add(target)
+            self.notes.append(f"{self.where(statement)}: tf.train.Saver became "
+                              "model.save_weights / load_weights (a .weights.h5 file named after "
+                              "TF1's checkpoint prefix)")
+            return True
+        if owner in self.savers and attribute in ("save", "restore"):
+            model = self._single_model(statement)
+            path = next((self.text(k.value) for k in value.keywords if k.arg == "save_path"),
+                        self.text(value.args[1]) if len(value.args) > 1 else None)
+            if path is None:
+                raise PortError(f"{self.where(statement)}: {owner}.{attribute} without a path")
+            lines = []
+            if attribute == "save":
+                if target is not None:
+                    lines += [f"{target} = {path}", f"{model}.save_weights({target} + "
+                                                    f"\".weights.h5\")"]
+                else:
+                    lines.append(f"{model}.save_weights({path} + \".weights.h5\")")
+            else:
+                lines.append(f"{model}.load_weights({path} + \".weights.h5\")")
+            out.extend((indent + line, statement.lineno) for line in lines)
+            return True
+        if attribute == "FileWriter" and self._is_call_to_tf(value) and target:
+            self.writers.add(target)
+            self.imports.add("import tensorflow as tf")
+            logdir = self.text(value.args[0]) if value.args else next(
+                self.text(k.value) for k in value.keywords if k.arg == "logdir")
+            self.notes.append(f"{self.where(statement)}: tf.summary.FileWriter became "
+                              "tf.summary.create_file_writer (TensorFlow 2's writer); the graph "
+                              "itself is not written")
+            out.append((f"{indent}{target} = tf.summary.create_file_writer({logdir})",
+                        statement.lineno))
+            return True
+        if owner in self.writers and attribute == "add_summary":
+            arguments = [self.text(a) for a in value.args] + [
+                f"{k.arg}={self.text(k.value)}" for k in value.keywords]
+            out.append((f"{indent}add_summary({owner}, {', '.join(arguments)})",
+                        statement.lineno))
+            return True
+        return False
+
+    def _merge_all_statement(self, statement, indent: str, out: list) -> bool:
+        """``merged = tf.summary.merge_all()``: a function computing the program's summaries."""
+        if not (isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call) and
+                isinstance(statement.value.func, ast.Attribute) and
+                statement.value.func.attr in ("merge_all", "merge")):
+            return False
+        merges = [op for op in self.graph.graph.get_operations() if op.type == "MergeSummary"
+                  and self.graph.line(op) == statement.lineno]
+        if len(merges) != 1:
+            return False
+        merge = merges[0]
+        name = self._target(statement)
+        model = self._single_model(statement)
+        plan = next(p for p in self.plans if self._model_expression(p, None) == model)
+        entries, needs_logs = [], False
+        for summary in merge.inputs:
+            op = summary.op
+            kind = {"ScalarSummary": "scalar", "HistogramSummary": "histogram"}.get(op.type)
+            if kind is None:
+                raise PortError(f"{self.where(statement)}: tf.summary op {op.type} does not port "
+                                "(scalar and histogram do)")
+            from tfcourse.port.graph import constant_value  # noqa: PLC0415
+
+            tag = constant_value(op.inputs[0]).item().decode()
+            tensor = op.inputs[1]
+            owner, role = self._plan_of(tensor)
+            if owner is None:
+                raise PortError(f"{self.where(statement)}: the summary {tag!r} reads a value the "
+                                "Keras program does not compute")
+            if role[0] in ("loss", "metric"):
+                needs_logs = True
+                code = f"logs[{emit.literal(role[1])}]"
+            elif role[0] == "weight":
+                node, weight = role[1]
+                code = f"{model}.get_layer({emit.literal(node.name)}).{weight.name}.numpy()"
+            elif role[0] in ("output", "layer"):
+                code = (f"keras.Model({model}.inputs, "
+                        f"{self._symbolic(plan, tensor, model, statement)}).predict(x, verbose=0)")
+            else:
+                raise PortError(f"{self.where(statement)}: the summary {tag!r} does not port")
+            entries.append(f"({emit.literal(kind)}, {emit.literal(tag)}, {code}),")
+        self.summary_functions[merge] = name
+        self.imports.add("import tensorflow as tf")
+        lines = ["", f"def {name}(x, y):",
+                 '    """tf.summary.merge_all(): (kind, tag, value) of each summary, computed now',
+                 '    (TF1 computed them in the same run as the training step, before its update)."""']
+        if needs_logs:
+            lines.append(f"    logs = {model}.evaluate(x, y, verbose=0, return_dict=True)")
+        lines += ["    return [", *[f"        {entry}" for entry in entries], "    ]", "", "",
+                  "def add_summary(writer, summary, global_step):",
+                  '    """FileWriter.add_summary: write those values to TensorBoard at global_step."""',
+                  "    with writer.as_default(step=global_step):",
+                  "        for kind, tag, value in summary:",
+                  "            getattr(tf.summary, kind)(tag, value)", ""]
+        out.extend(((indent + line) if line else "", statement.lineno) for line in lines)
+        return True
 
     def _optimizer_statement(self, statement):
         """The plan whose optimizer ``opt = tf.train.AdamOptimizer(...)`` constructs, or None."""
@@ -549,6 +747,12 @@ class ProgramRewriter:
                 expression.func.attr in ("as_default",):
             return True
         return False
+
+    def _runs_the_session(self, statement) -> bool:
+        """The statement calls ``sess.run`` (even if the program never executed it)."""
+        return any(isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and
+                   node.func.attr == "run" and self.text(node.func.value) in self.session_names
+                   for node in ast.walk(statement))
 
     def _session_placeholder(self, statement, indent: str, out: list) -> None:
         """``sess = tf.Session()`` whose ``sess`` the program passes on (``Model(sess, "m1")``)."""
@@ -961,15 +1165,13 @@ class ProgramRewriter:
         if not calls:
             self._keep(statement, indent, out)
             return
-        if all(self._is_init(r) for c in calls for r in self._records_of(statement, c, calls)):
+        recorded = [r for c in calls for r in self._records_of(statement, c, calls)]
+        if recorded and all(self._is_init(r) for r in recorded):
             return
         replacements = []
         extra_before: list[str] = []
         for call in calls:
-            records = self._records_of(statement, call, calls)
-            if not records:
-                raise PortError(f"{self.where(call)}: this sess.run never ran, so tfcourse port "
-                                "cannot tell what it fetches")
+            records = self._records_of(statement, call, calls) or self._static_record(call)
             record = records[0]
             if any(r.is_training_step for r in records):
                 code, before = self._train_step_code(statement, call, record)
@@ -989,6 +1191,43 @@ class ProgramRewriter:
             out.append((indent + line, statement.lineno))
         for offset, line in enumerate(text.splitlines()):
             out.append(((indent + line) if offset == 0 else (indent + line), statement.lineno))
+
+    def _static_record(self, call) -> list:
+        """A run the program never made (a method it defines but does not call), read from its
+        text: each fetched and fed name must be one the port already gave a meaning to."""
+        from tfcourse.port.capture import RunRecord  # noqa: PLC0415
+
+        by_text = {}
+        for op, name in self._names_by_op().items():
+            for tensor in op.outputs[:1]:
+                by_text.setdefault(name, tensor)
+        fetch = call.args[0] if call.args else None
+        elements = fetch.elts if isinstance(fetch, (ast.List, ast.Tuple)) else [fetch]
+        leaves = [by_text.get(self.text(e)) if e is not None else None for e in elements]
+        feed = next((k.value for k in call.keywords if k.arg == "feed_dict"),
+                    call.args[1] if len(call.args) > 1 else None)
+        feeds = {}
+        if isinstance(feed, ast.Dict):
+            for key in feed.keys:
+                tensor = by_text.get(self.text(key)) if key is not None else None
+                if tensor is None:
+                    leaves.append(None)
+                    break
+                feeds[tensor] = None
+        if feed is not None and not isinstance(feed, ast.Dict) or any(
+                leaf is None for leaf in leaves):
+            raise PortError(f"{self.where(call)}: this sess.run never ran and its fetches or "
+                            "feeds are not names tfcourse port knows, so it cannot tell what it "
+                            "computes")
+        return [RunRecord(index=-1, location=(self.path, call.lineno), stack=(), fetches=None,
+                          leaves=leaves, feeds=feeds, train_ops=[], step=None)]
+
+    def _names_by_op(self) -> dict:
+        if not hasattr(self, "_names"):
+            from tfcourse.port.lowering import assignment_names  # noqa: PLC0415
+
+            self._names = assignment_names(self.capture, self.graph)
+        return self._names
 
     def _statement_text_with(self, statement, replacements) -> str:
         """The statement's source with each (call node, code) replaced, dedented."""
@@ -1168,6 +1407,11 @@ class ProgramRewriter:
                 if original != tuple(weight.shape):
                     code += f".reshape({original!r})"
                 return ("weight", code, plan)
+        if is_tensor(leaf) and leaf.op in self.summary_functions:
+            plan = next(p for p in self.plans if p.minimize is not None) if any(
+                p.minimize is not None for p in self.plans) else self.plans[0]
+            x, y = self._xy(plan, feeds, call, True)
+            return ("summary", f"{self.summary_functions[leaf.op]}({x}, {y})", plan)
         if leaf.ref() in getattr(self, "heads", {}):
             name, y_true, y_pred = self.heads[leaf.ref()]
             plan = next(p for p in self.plans if any(y_true is t for t in p.labels))
@@ -1291,10 +1535,39 @@ class ProgramRewriter:
                 if node.id in rewriter.session_names:
                     raise PortError(f"{rewriter.where(node)}: cannot translate a use of the "
                                     "session here")
+                if node.id in rewriter.dropped_names and node.id not in rewriter.constants:
+                    raise PortError(f"{rewriter.where(element)}: `{node.id}` here is a TF1 "
+                                    "graph value tfcourse port has no Keras counterpart for")
                 return node
 
         translated = Translate().visit(ast.parse(self.text(element), mode="eval"))
         return f"keras.ops.convert_to_numpy({ast.unparse(translated.body)})"
+
+    def _constant_statement(self, statement, indent: str, out: list) -> bool:
+        """``acc = tf.reduce_mean(tf.cast(tf.equal(...), tf.float32))`` on NumPy values only: the
+        same line with keras.ops, computed at once (no placeholder or variable in it)."""
+        if not isinstance(statement, ast.Assign) or self._target(statement) is None:
+            return False
+        ops = [op for op in self.graph.graph.get_operations()
+               if (self.graph.line(op) or 0) in range(statement.lineno, statement.end_lineno + 1)]
+        if not ops:
+            return False
+        placeholders = {t.op for t in self.graph.placeholders()}
+        for op in ops:
+            ancestors = self.graph.data_ancestors([t for t in op.outputs] or [])
+            if ancestors & placeholders or any(a.type in ("VarHandleOp", "VariableV2",
+                                                          "ReadVariableOp") for a in ancestors):
+                return False
+        try:
+            code = self._translate_expression(statement.value, None, {}, statement.value,
+                                              statement)
+        except PortError:
+            return False
+        code = code[len("keras.ops.convert_to_numpy("):-1]
+        target = self._target(statement)
+        self.constants.add(target)
+        out.append((f"{indent}{target} = {code}", statement.lineno))
+        return True
 
     # -- training steps and loops ----------------------------------------------------------
 
@@ -1325,6 +1598,9 @@ class ProgramRewriter:
                 result.append((element, leaf, "loss"))
             elif id(leaf) in metrics:
                 result.append((element, leaf, metrics[id(leaf)]))
+            elif is_tensor(leaf) and leaf.op in self.summary_functions:
+                code = self._leaf_code(leaf, element, feeds, call, statement)[1]
+                result.append((element, leaf, ("before", code)))
             else:
                 owner, role = self._plan_of(leaf)
                 if owner is not plan or role is None or role[0] not in (
