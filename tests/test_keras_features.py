@@ -29,9 +29,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.test_keras_features_backends import OPTIMIZERS, _layers_model, make_optimizers
-
 REPO = Path(__file__).resolve().parent.parent
+if __name__ == "__main__":  # run as a script: make `tests` importable
+    sys.path.insert(0, str(REPO))
+
+from tests.test_keras_features_backends import (  # noqa: E402
+    OPTIMIZERS,
+    _layers_model,
+    make_optimizers,
+)
 
 
 def _embedding_model():
@@ -182,7 +188,6 @@ def test_model_export_serves_what_predict_returns(tmp_path):
 if __name__ == "__main__":
     import tempfile
 
-    sys.path.insert(0, str(REPO))
     print("backend: tensorflow  (max |tfcourse - Keras built-in|)")
     print("sparse gradients (Embedding, repeated ids, 2 epochs):")
     for name in OPTIMIZERS:
