@@ -219,7 +219,7 @@ def _cli(logdir, *flags, **env):
 
 
 def _final_checkpoint(logdir):
-    folder = Path(logdir) / "mnist_nn_dropout" / "keras" / "checkpoint"
+    folder = Path(logdir) / "mnist_nn_dropout" / "keras" / "checkpoints"
     return _arrays(folder / _pointer(folder)["variables"]), _pointer(folder)
 
 
@@ -231,7 +231,7 @@ def test_cli_keras_tier_sigkill_then_same_command_matches_uninterrupted(tmp_path
     assert killed.returncode == -signal.SIGKILL
     again = _cli(tmp_path / "killed", ONE_STEP_PER_CALL=1)
     assert again.returncode == 0, again.stderr[-3000:]
-    assert "Resuming after epoch 1 from" in again.stdout
+    assert "Resuming after epoch 1 from" in again.stderr
     reference, pointer = _final_checkpoint(tmp_path / "whole")
     resumed, resumed_pointer = _final_checkpoint(tmp_path / "killed")
     # NumPy's global generator is restored too, but the lab run draws from it while
@@ -241,8 +241,12 @@ def test_cli_keras_tier_sigkill_then_same_command_matches_uninterrupted(tmp_path
     _assert_identical(resumed, reference)
     assert pointer["metadata"]["seed"] == 4 and resumed_pointer["iterations"] == 12
     # the printed summary (final cost, test accuracy) is the same line
-    summary = again.stdout.splitlines()[-1].split("; logs in")[0]
-    assert summary == whole.stdout.splitlines()[-1].split("; logs in")[0]
+    def summary_of(out):
+        (line,) = [line for line in out.splitlines() if line.startswith("mnist_nn_dropout [keras]")]
+        return line.split("; logs in")[0]
+
+    summary = summary_of(again.stdout)
+    assert summary == summary_of(whole.stdout)
     assert "3 epochs, final cost" in summary
 
 
@@ -252,7 +256,7 @@ def test_cli_refuses_inf_input_before_training(tmp_path):
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert errors == ["error: `x` holds 784 NaN or Inf values (the first in example 7). Clean or "
                       "impute them before training: one NaN input makes every weight NaN"]
-    assert not (tmp_path / "mnist_nn_dropout" / "keras" / "checkpoint").exists()
+    assert not (tmp_path / "mnist_nn_dropout" / "keras" / "checkpoints").exists()
 
 
 def test_cli_nan_stops_with_one_error_line_and_exit_1(tmp_path):
