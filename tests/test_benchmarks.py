@@ -80,7 +80,8 @@ def test_optimizers_and_tuner(tmp_path):
     suite.main(["optimizers", "tuner", "--quick", "--results-dir", str(tmp_path)])
     figures = load(tmp_path, "optimizers")
     assert set(figures) == {"gradient_descent/keras", "adam/keras"}
-    assert figures["adam/keras"]["fused_kernel"] == "ResourceApplyAdam"
+    # Keras' defaults take the generic step: the kernel's float32 1 - 0.999 differs.
+    assert figures["adam/keras"]["fused_kernel"] is None
     for row in figures.values():
         for stats in (*row["update_us"].values(), *row["fit_samples_per_second"].values()):
             check_stats(stats)
