@@ -15,9 +15,12 @@ largest absolute difference of the resulting weights (or outputs):
   steps on float32 variables with fixed gradients;
 - optimizers, layers (BatchNormalization, Dropout, Maxout) and initializers x
   {mixed_float16, mixed_bfloat16, jit_compile, steps_per_execution}:
-  ``model.fit`` for 2 epochs of 4 batches (the tests run the last three in one
-  fit; the matrix script each alone); jit_compile and steps_per_execution on
-  TensorFlow (XLA) and JAX only (``NOT_ON_TORCH``);
+  ``model.fit`` for 2 epochs of 4 batches. To keep CI short the tests train
+  the optimizers with mixed_bfloat16 and steps_per_execution in one fit,
+  under jit_compile three of them (``JIT_TESTED``), and on JAX / torch four
+  (``FIT_OPTIMIZERS``); the matrix script runs every optimizer and feature
+  alone. jit_compile and steps_per_execution run on TensorFlow (XLA) and JAX
+  only (``NOT_ON_TORCH`` says why);
 - BatchNormalization's moving statistics (800 steps) and population
   statistics (Algorithm 2) under both mixed policies, against Keras' layer and
   the float64 NumPy transcription;
