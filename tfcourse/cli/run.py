@@ -31,8 +31,9 @@ def add_lab_arguments(parser: argparse.ArgumentParser) -> None:
                              "(default logs)")
     add_data_dir_argument(parser)
     parser.add_argument("--quiet", action="store_true",
-                        help="no progress (by default: which tier, epoch, step and time left "
-                             "on stderr; plain epoch lines when stderr is not a terminal)")
+                        help="nothing on stderr but errors (by default: a first line saying "
+                             "what starts, then which tier, epoch, step and time left; plain "
+                             "epoch lines when stderr is not a terminal)")
 
 
 def add_parser(subparsers) -> None:
