@@ -31,9 +31,9 @@ def add_lab_arguments(parser: argparse.ArgumentParser) -> None:
                              "(default logs)")
     add_data_dir_argument(parser)
     parser.add_argument("--quiet", action="store_true",
-                        help="nothing on stderr but errors (by default: a first line saying "
-                             "what starts, then which tier, epoch, step and time left; plain "
-                             "epoch lines when stderr is not a terminal)")
+                        help="no starting line and no progress (by default, on stderr: a "
+                             "first line saying what starts, then which tier, epoch, step and "
+                             "time left; plain epoch lines when stderr is not a terminal)")
 
 
 def add_parser(subparsers) -> None:
