@@ -3,9 +3,10 @@
 Issue 15, items 1, 6 and 12. The command lines are taken from the README's
 ``bash`` and ``text`` blocks (a ``tfcourse ...`` line, or the part after
 ``&&`` of the quick start's ``pip install -e . && tfcourse ...``: the
-install is what CI does first). Each runs, in README order, as a real
-process in one working folder that holds what the README's paths name
-(a copy of ``legacy_tf1/`` and ``tuning/*.toml``, a ``my_lab.py``), with:
+install is what CI does first). Each runs, in README order, with its
+arguments as written, in one working folder that holds what the README's
+paths name (a copy of ``legacy_tf1/`` and ``tuning/*.toml``, a ``my_lab.py``),
+with:
 
 * ``HOME`` a new empty folder: no Keras cache (``~/.keras``), no matplotlib
   cache, as on a fresh machine; the data come from the Debian package
@@ -14,6 +15,14 @@ process in one working folder that holds what the README's paths name
   split (the README's knob; the programs and commands run as written);
 * what :data:`APPENDED` adds to a command whose size is a flag, or whose
   port may be taken on a shared machine.
+
+The quick start, ``tfcourse board`` and ``tfcourse tune`` run as the
+``tfcourse`` console script, each in a fresh process. To keep CI short
+(each process spends most of its time starting TensorFlow), the other
+commands between two of those run one after the other in one Python
+process through the same ``tfcourse.cli.main.main(argv)`` the console
+script calls, each with its own stdout and stderr files (file descriptors
+1 and 2, so native lines would land there too).
 
 Every command must exit 0, and every stderr line must be one of ours
 (:data:`OUR_LINES`): no TensorFlow native log line (``I0000``, ``E0000``...),
@@ -110,6 +119,60 @@ def _argv(command: str, port: int) -> list[str]:
     return argv
 
 
+OWN_PROCESS = ("tfcourse board", "tfcourse tune")
+"""Commands that run as a process of their own (besides the quick start, the first)."""
+
+DRIVER = """
+import json, os, sys
+from tfcourse.cli.main import main
+
+for index, argv in enumerate(json.loads(sys.argv[1])):
+    codes = []
+    for fd, name in ((1, "out"), (2, "err")):
+        sys.stdout.flush(), sys.stderr.flush()
+        target = os.open(f"{index}.{name}", os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        codes.append((fd, os.dup(fd)))
+        os.dup2(target, fd)
+        os.close(target)
+    try:
+        code = main(argv)
+    except SystemExit as exit_:
+        code = exit_.code
+    finally:
+        sys.stdout.flush(), sys.stderr.flush()
+        for fd, saved in codes:
+            os.dup2(saved, fd)
+            os.close(saved)
+    with open(f"{index}.code", "w") as handle:
+        handle.write(str(code))
+"""
+
+
+def _in_one_process(commands, folder, env, port) -> dict:
+    """Run ``commands`` one after the other through main(argv) in one process (see above)."""
+    import json
+
+    work = folder / f".driver-{len(list(folder.glob('.driver-*')))}"
+    work.mkdir()
+    argvs = [_argv(command, port)[1:] for command in commands]
+    completed = subprocess.run([sys.executable, "-c", DRIVER, json.dumps(argvs)], cwd=folder,
+                               env=env, capture_output=True, text=True,
+                               timeout=900)
+    results = {}
+    for index, command in enumerate(commands):
+        # the driver writes its files into the working folder; move them aside
+        files = {name: folder / f"{index}.{name}" for name in ("out", "err", "code")}
+        code = files["code"].read_text() if files["code"].is_file() else None
+        results[command] = subprocess.CompletedProcess(
+            command, int(code) if code not in (None, "None") else completed.returncode,
+            files["out"].read_text() if files["out"].is_file() else "",
+            (files["err"].read_text() if files["err"].is_file() else completed.stderr))
+        for path in files.values():
+            if path.is_file():
+                path.rename(work / path.name)
+    return results
+
+
 def _serve_until_ready(argv, folder, env) -> subprocess.CompletedProcess:
     """``tfcourse board``: wait for its URL line, load a page, stop it with Ctrl-C."""
     import urllib.request
@@ -149,14 +212,23 @@ def finished(tmp_path_factory, fashion_mnist_dir):
                 "CUDA_VISIBLE_DEVICES": ""})
     script = Path(sys.executable).with_name("tfcourse")  # the console script pip installs
     launcher = [str(script)] if script.is_file() else [sys.executable, "-m", "tfcourse"]
-    results = {}
-    for command in COMMANDS:
+    results, waiting = {}, []
+    for index, command in enumerate(COMMANDS):
+        own = index == 0 or command.startswith(OWN_PROCESS)
+        if not own:
+            waiting.append(command)
+            continue
+        if waiting:
+            results.update(_in_one_process(waiting, folder, env, _free_port()))
+            waiting = []
         argv = [*launcher, *_argv(command, _free_port())[1:]]
         if command.startswith("tfcourse board"):
             results[command] = _serve_until_ready(argv, folder, env)
         else:
             results[command] = subprocess.run(argv, cwd=folder, env=env, capture_output=True,
                                               text=True, timeout=600)
+    if waiting:
+        results.update(_in_one_process(waiting, folder, env, _free_port()))
     return results
 
 
