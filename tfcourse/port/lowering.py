@@ -165,10 +165,17 @@ def traced(table_name: str) -> list:
     return _TRACED[table_name]
 
 
+WHOLE_TABLES = ("LOSSES", "METRICS", "REGULARIZERS", "SCHEDULES", "UPDATES", "INITIALIZERS")
+"""Tables whose match becomes one Keras object: what their ops compute on the way (one-hot
+labels a loss and an accuracy share) need not stay a layer output, so consumers do not count."""
+
+
 def first_match(table_name: str, tensor, graph: ProgramGraph, accept=None,
                 scope=None) -> Match | None:
+    if scope is None:
+        scope = set() if table_name in WHOLE_TABLES else graph.forward
     for traced_pattern in traced(table_name):
-        found = match(traced_pattern, tensor, graph, scope if scope is not None else graph.forward)
+        found = match(traced_pattern, tensor, graph, scope)
         if found is not None and (accept is None or accept(found)):
             return found
     return None

@@ -373,6 +373,26 @@ def sparse_softmax_cross_entropy_mean_int64(logits, labels):
                                                                          labels=labels))
 
 
+@entry(LOSSES, keras="SparseCategoricalCrossentropy(from_logits=True)", ranks=(2, 2),
+       dtypes=(None, "int32"), constants=("depth", "shape"), sentinels=(77, [-1, 7777]),
+       y_true="labels", y_pred="logits")
+def softmax_cross_entropy_of_one_hot(logits, labels, depth, shape):
+    """Class ids turned into one-hot rows in the graph (``tf.one_hot`` + ``tf.reshape``), then
+    ``softmax_cross_entropy_with_logits``: ``SparseCategoricalCrossentropy`` on the ids."""
+    one_hot = tf.reshape(tf.one_hot(labels, depth), shape)
+    return tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(logits=logits, labels=one_hot))
+
+
+@entry(LOSSES, keras="SparseCategoricalCrossentropy(from_logits=True)", ranks=(2, 2),
+       dtypes=(None, "int32"), constants=("depth", "shape"), sentinels=(77, [-1, 7777]),
+       y_true="labels", y_pred="logits")
+def softmax_cross_entropy_v2_of_one_hot(logits, labels, depth, shape):
+    """The same with ``softmax_cross_entropy_with_logits_v2`` and ``tf.stop_gradient(labels)``."""
+    one_hot = tf.reshape(tf.one_hot(labels, depth), shape)
+    return tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits_v2(
+        logits=logits, labels=tf.stop_gradient(one_hot)))
+
+
 @entry(LOSSES, keras="BinaryCrossentropy(from_logits=True)", ranks=(2, 2), y_true="labels",
        y_pred="logits")
 def sigmoid_cross_entropy_mean(logits, labels):
@@ -398,6 +418,15 @@ def mean_squared_error_of_numbers(hypothesis, y):
 def argmax_accuracy(hypothesis, y):
     """``tf.reduce_mean(tf.cast(tf.equal(tf.argmax(h, 1), tf.argmax(Y, 1)), tf.float32))``."""
     correct_prediction = tf.equal(tf.argmax(hypothesis, 1), tf.argmax(y, 1))
+    return tf.reduce_mean(tf.cast(correct_prediction, tf.float32))
+
+
+@entry(METRICS, keras="SparseCategoricalAccuracy", ranks=(2, 2), dtypes=(None, "int32"),
+       constants=("depth", "shape"), sentinels=(77, [-1, 7777]), y_true="y", y_pred="hypothesis")
+def argmax_accuracy_of_one_hot(hypothesis, y, depth, shape):
+    """The same accuracy with one-hot rows made from class ids in the graph."""
+    one_hot = tf.reshape(tf.one_hot(y, depth), shape)
+    correct_prediction = tf.equal(tf.argmax(hypothesis, 1), tf.argmax(one_hot, 1))
     return tf.reduce_mean(tf.cast(correct_prediction, tf.float32))
 
 

@@ -179,6 +179,8 @@ def replaying(program: str, weights: list[dict], batches: list | None = None,
         "train_on_batch": keras.Model.train_on_batch,
         "evaluate": keras.Model.evaluate,
         "predict": keras.Model.predict,
+        "test_on_batch": keras.Model.test_on_batch,
+        "predict_on_batch": keras.Model.predict_on_batch,
     }
 
     def model_init(self, *args, **kwargs):
@@ -236,7 +238,19 @@ def replaying(program: str, weights: list[dict], batches: list | None = None,
         replay.run.evaluations.append((replay.caller_line(), "predict", result))
         return result
 
+    def test_on_batch(self, *args, **kwargs):
+        result = originals["test_on_batch"](self, *args, **kwargs)
+        replay.run.evaluations.append((replay.caller_line(), "evaluate", result))
+        return result
+
+    def predict_on_batch(self, *args, **kwargs):
+        result = originals["predict_on_batch"](self, *args, **kwargs)
+        replay.run.evaluations.append((replay.caller_line(), "predict", result))
+        return result
+
     keras.Model.__init__ = model_init
+    keras.Model.test_on_batch = test_on_batch
+    keras.Model.predict_on_batch = predict_on_batch
     functional.Functional.__init__ = functional_init
     keras.Model.fit = fit
     keras.Model.train_on_batch = train_on_batch
@@ -251,4 +265,6 @@ def replaying(program: str, weights: list[dict], batches: list | None = None,
         keras.Model.train_on_batch = originals["train_on_batch"]
         keras.Model.evaluate = originals["evaluate"]
         keras.Model.predict = originals["predict"]
+        keras.Model.test_on_batch = originals["test_on_batch"]
+        keras.Model.predict_on_batch = originals["predict_on_batch"]
         replay.run.losses = replay.collect_losses()

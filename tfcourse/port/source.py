@@ -319,7 +319,9 @@ class ProgramRewriter:
                         continue
                     metric = first_match(
                         "METRICS", leaf, self.graph,
-                        accept=lambda m: m.bindings[m.pattern.data["y_pred"]] is plan.output
+                        accept=lambda m: self._is_output(
+                            m.bindings[m.pattern.data["y_pred"]], plan,
+                            argmax=m.pattern.data["keras"] != "BinaryAccuracy")
                         and any(m.bindings[m.pattern.data["y_true"]] is label
                                 for label in plan.labels))
                     if metric is not None:
@@ -327,6 +329,12 @@ class ProgramRewriter:
                         name = name.split(".")[-1]
                         found.append((leaf, name, metric.pattern.data["keras"]))
             self.metric_names[id(plan)] = found
+
+    def _is_output(self, tensor, plan, argmax: bool) -> bool:
+        """``tensor`` is the model's output, or (for argmax accuracies) its softmax."""
+        if tensor is plan.output:
+            return True
+        return argmax and tensor.op.type == "Softmax" and tensor.op.inputs[0] is plan.output
 
     def _tensor_name(self, tensor) -> str | None:
         from tfcourse.port.lowering import assignment_names  # noqa: PLC0415
@@ -654,7 +662,7 @@ class ProgramRewriter:
                 code = f"{model}.get_layer({emit.literal(node.name)}).{weight.name}.numpy()"
             elif role[0] in ("output", "layer"):
                 code = (f"keras.Model({model}.inputs, "
-                        f"{self._symbolic(plan, tensor, model, statement)}).predict(x, verbose=0)")
+                        f"{self._symbolic(plan, tensor, model, statement)}).predict_on_batch(x)")
             else:
                 raise PortError(f"{self.where(statement)}: the summary {tag!r} does not port")
             entries.append(f"({emit.literal(kind)}, {emit.literal(tag)}, {code}),")
@@ -664,7 +672,7 @@ class ProgramRewriter:
                  '    """tf.summary.merge_all(): (kind, tag, value) of each summary, computed now',
                  '    (TF1 computed them in the same run as the training step, before its update)."""']
         if needs_logs:
-            lines.append(f"    logs = {model}.evaluate(x, y, verbose=0, return_dict=True)")
+            lines.append(f"    logs = {model}.test_on_batch(x, y, return_dict=True)")
         lines += ["    return [", *[f"        {entry}" for entry in entries], "    ]", "", "",
                   "def add_summary(writer, summary, global_step):",
                   '    """FileWriter.add_summary: write those values to TensorBoard at global_step."""',
@@ -1357,7 +1365,9 @@ class ProgramRewriter:
         xs = []
         for tensor in plan.inputs:
             if tensor.op.type == "Const":
-                xs.append(self._data_name(tensor))
+                self.imports.add("import numpy as np")
+                xs.append(f"np.array({self._data_name(tensor)}, dtype="
+                          f"{emit.literal(tensor.dtype.base_dtype.name)})")
                 continue
             if tensor not in feeds:
                 raise PortError(f"{self.where(call)}: this sess.run does not feed the model's "
@@ -1369,7 +1379,8 @@ class ProgramRewriter:
             ys = []
             for tensor in plan.labels:
                 if tensor.op.type == "Const":
-                    ys.append(self._data_name(tensor))
+                    ys.append(f"np.array({self._data_name(tensor)}, dtype="
+                              f"{emit.literal(tensor.dtype.base_dtype.name)})")
                 elif tensor in feeds:
                     ys.append(self._data_text(tensor, feeds[tensor], cast=cast_labels))
                 else:
@@ -1390,16 +1401,16 @@ class ProgramRewriter:
                 return ("state", f"keras.ops.convert_to_numpy({model}.optimizer.iterations)", plan)
             if role in ("loss", "metric"):
                 x, y = self._xy(plan, feeds, call, True)
-                return ("evaluate", f"{model}.evaluate({x}, {y}, verbose=0, return_dict=True)"
+                return ("evaluate", f"{model}.test_on_batch({x}, {y}, return_dict=True)"
                         f"[{emit.literal(detail if role == 'metric' else 'loss')}]", plan)
             if role == "output":
                 x, _ = self._xy(plan, feeds, call, False)
-                return ("predict", f"{model}.predict({x}, verbose=0)", plan)
+                return ("predict", f"{model}.predict_on_batch({x})", plan)
             if role == "layer":
                 x, _ = self._xy(plan, feeds, call, False)
                 return ("predict", f"keras.Model({model}.inputs, "
-                        f"{self._symbolic(plan, leaf, model, statement)}).predict({x}, "
-                        "verbose=0)", plan)
+                        f"{self._symbolic(plan, leaf, model, statement)}).predict_on_batch({x})",
+                        plan)
             if role == "weight":
                 node, weight = detail
                 code = f"{model}.get_layer({emit.literal(node.name)}).{weight.name}.numpy()"
@@ -1418,11 +1429,11 @@ class ProgramRewriter:
             model = self._model_for(plan, statement)
             x, y = self._xy(plan, feeds, call, True, cast_labels=True)
             if y_pred is plan.output:
-                prediction = f"{model}.predict({x}, verbose=0)"
+                prediction = f"{model}.predict_on_batch({x})"
             else:
                 node = plan.node_of(y_pred)
                 prediction = (f"keras.Model({model}.inputs, {model}.get_layer("
-                              f"{emit.literal(node.name)}).output).predict({x}, verbose=0)")
+                              f"{emit.literal(node.name)}).output).predict_on_batch({x})")
             return ("head", f"keras.ops.convert_to_numpy({name}({y}, {prediction}))", plan)
         # computed from constants only, or on the fly from the model's output
         return ("expression", self._translate_expression(element, leaf, feeds, call,
@@ -1468,7 +1479,7 @@ class ProgramRewriter:
                     outputs.append(self._symbolic(plan, leaf, model, statement))
             names = ", ".join(self.text(t) for t, _ in predicts)
             lines.append(f"{names} = keras.Model({model}.inputs, [{', '.join(outputs)}])"
-                         f".predict({x}, verbose=0)")
+                         f".predict_on_batch({x})")
             done = {id(t) for t, _ in predicts}
         else:
             done = set()
@@ -1700,7 +1711,10 @@ class ProgramRewriter:
         if batch_statements:
             return self._epoch_of_batches(loop, statement, call, records, plan,
                                           batch_statements, indent, out)
-        return self._full_batch_steps(loop, statement, call, records, plan, indent, out)
+        # A loop of steps on whole arrays stays the program's loop, one train_on_batch per step:
+        # model.fit(epochs=N) runs the same updates, but Keras' cost per epoch (tens of
+        # milliseconds) would make a 10001-step lab take minutes.
+        return False
 
     def _loss_names(self, statement, call, record, plan) -> dict | None:
         """Names the training statement binds: {name: "loss" or metric}; None if not simple."""
@@ -1792,64 +1806,6 @@ class ProgramRewriter:
                             f"{iterations}", child.lineno))
         return True
 
-    def _full_batch_steps(self, loop, statement, call, records, plan, indent, out) -> bool:
-        """``for step in range(N): sess.run(train, feed_dict={X: x_data, ...})`` -> one fit."""
-        if not (isinstance(loop.target, ast.Name) and isinstance(loop.iter, ast.Call) and
-                isinstance(loop.iter.func, ast.Name) and loop.iter.func.id == "range" and
-                len(loop.iter.args) == 1 and not loop.orelse):
-            return False
-        fed_ids = [tuple(id(v) for v in r.feeds.values()) for r in records if r.kept]
-        if len(set(fed_ids)) != 1:
-            return False
-        names = self._loss_names(statement, call, records[0], plan)
-        if names is None:
-            return False
-        assigned_in_loop = {self.text(t) for child in loop.body for n in ast.walk(child)
-                            if isinstance(n, (ast.Assign, ast.AugAssign)) for t in (
-                                n.targets if isinstance(n, ast.Assign) else [n.target])}
-        feeds = self._feeds(call, records[0])
-        if any(text in assigned_in_loop for text, _ in feeds.values()):
-            return False
-        model = self._model_for(plan, loop)
-        x, y = self._xy(plan, feeds, call, True)
-        first_input = plan.inputs[0]
-        count = (f"len({feeds[first_input][0]})" if first_input in feeds
-                 else f"len({self._data_name(first_input)})")
-        others = [child for child in loop.body if child is not statement]
-        callbacks = ""
-        if others:
-            class_name = emit.python_name("AfterEachStep", self.taken)
-            step = loop.target.id
-            lines = [f"class {class_name}(keras.callbacks.Callback):",
-                     '    """The training loop\'s own lines, run after each step."""',
-                     "", f"    def on_epoch_end(self, {step}, logs=None):"]
-            assigned = set()
-            for child in others:
-                for node in ast.walk(child):
-                    if isinstance(node, ast.Assign):
-                        assigned |= {t.id for t in node.targets if isinstance(t, ast.Name)}
-                    elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
-                        assigned.add(node.target.id)
-            assigned -= set(names) | {step}
-            if assigned:
-                scope = "nonlocal" if self.enclosing(loop, (ast.FunctionDef,)) else "global"
-                lines.append(f"        {scope} {', '.join(sorted(assigned))}")
-            for name, key in names.items():
-                lines.append(f"        {name} = logs[{emit.literal(key)}]")
-            body: list = []
-            self._block(others, "        ", body)
-            lines += [line for line, _ in body]
-            for line in lines:
-                out.append((indent + line if line else "", loop.lineno))
-            out.append(("", None))
-            callbacks = f", callbacks=[{class_name}()]"
-        self.notes.append(f"{self.where(loop)}: the loop of full-batch training steps became "
-                          "model.fit(epochs=N) with one batch per epoch"
-                          + (" and the loop's other lines in a callback" if others else ""))
-        out.append((f"{indent}{model}.fit({x}, {y}, batch_size={count}, "
-                    f"epochs={self.text(loop.iter.args[0])}, shuffle=False, verbose=0"
-                    f"{callbacks})", loop.lineno))
-        return True
 
 def _is_variable(value) -> bool:
     import tensorflow as tf  # noqa: PLC0415
