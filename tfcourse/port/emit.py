@@ -317,9 +317,7 @@ def _constant_code(tensor) -> tuple[str, int]:
         item = value.item()
         if isinstance(item, bytes):
             item = item.decode()
-        if isinstance(item, float) and item.is_integer() and abs(item) < 1e15:
-            return str(int(item)), ATOM if item >= 0 else 11
-        text = literal(item) if not isinstance(item, float) else repr(float(np.float32(item)))
+        text = literal(item) if not isinstance(item, float) else literal(float(item))
         return text, ATOM if not text.startswith("-") else 11
     if value.size > 64:
         raise PortError(f"constant {tensor.op.name} of {value.size} values is too large to write "
@@ -336,8 +334,8 @@ def _raw_op(op, arguments: list) -> tuple[str, int]:
     else:
         parts += texts
     for attr in op.op_def.attr:
-        if attr.name in ("T", "Tidx", "Tshape", "dtype") or attr.name.startswith("_"):
-            continue
+        if attr.type == "type" or attr.name.startswith("_"):
+            continue  # dtypes follow the inputs
         value = op.get_attr(attr.name)
         if isinstance(value, bytes):
             value = value.decode()

@@ -964,13 +964,13 @@ def plan_loss(loss, output, labels: list, graph: ProgramGraph, model_ops: set, l
         factor = found.pattern.data["factor"] * float(found.constants["scale"])
         regularizers.append((layer, weight.name, Code(f"keras.regularizers.L2({factor!r})")))
     term = core[0]
-    found = first_match("LOSSES", term, graph,
-                        accept=lambda m: m.bindings[m.pattern.data["y_pred"]] is output)
+    found = first_match("LOSSES", term, graph, accept=lambda m: (
+        m.bindings[m.pattern.data["y_pred"]] is output
+        and any(m.bindings[m.pattern.data["y_true"]] is label for label in labels)))
     if found is not None:
         y_true = found.bindings[found.pattern.data["y_true"]]
-        if y_true in labels or any(y_true is label for label in labels):
-            return LossPlan(Code(f"keras.losses.{found.pattern.data['keras']}"), y_true, output,
-                            found.program_ops, found.pattern.name), regularizers
+        return LossPlan(Code(f"keras.losses.{found.pattern.data['keras']}"), y_true, output,
+                        found.program_ops, found.pattern.name), regularizers
     return _custom_loss(term, output, labels, graph), regularizers
 
 

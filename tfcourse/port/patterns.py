@@ -187,7 +187,7 @@ def dropout_rate(x, rate):
     return tf.nn.dropout(x, rate=rate)
 
 
-@layer("Dropout", inputs=("x",), constants=("rate",), sentinels=(0.123456789,))
+@layer("Dropout", inputs=("x",), constants=("rate",), sentinels=(0.123456789,), free_scalars=True)
 def dropout_fixed(x, rate):
     """``tf.nn.dropout(L, keep_prob=0.7)`` (a number: always on): ``Dropout(0.3)``, always on."""
     return tf.nn.dropout(x, rate=rate)
