@@ -89,13 +89,21 @@ def test_initial_weights_of_another_program_are_refused():
 
 
 def test_keras_model_names_and_weight_order_follow_the_program():
+    # the porter's model: the program's own names (L1, L2, hypothesis), in creation order
     model = keras_tier.build_keras_model(labs.get("mnist_nn_batch_norm"), dense="tf1")
     assert [w.path for w in model.trainable_weights] == [
-        "dense_1/kernel", "batch_norm_1/gamma", "batch_norm_1/beta", "dense_2/kernel",
-        "batch_norm_2/gamma", "batch_norm_2/beta", "logits/kernel", "logits/bias"]
+        "L1/kernel", "L1_batchnormalization/gamma", "L1_batchnormalization/beta", "L2/kernel",
+        "L2_batchnormalization/gamma", "L2_batchnormalization/beta", "hypothesis/kernel",
+        "hypothesis/bias"]
     model = keras_tier.build_keras_model(labs.get("mnist_nn_gd"), dense="tf1")
-    assert all(isinstance(layer, keras_tier.TF1Dense) for layer in model.layers
-               if "dense" in layer.name or layer.name == "logits")
+    dense = [layer for layer in model.layers if layer.name in ("L1", "L2", "hypothesis")]
+    assert len(dense) == 3 and all(type(layer) is keras_tier.TF1Dense for layer in dense)
+    model = keras_tier.build_keras_model(labs.get("mnist_nn_gd"), dense="keras")
+    assert all(type(layer).__name__ == "Dense" for layer in model.layers
+               if layer.name in ("L1", "L2", "hypothesis"))
+    again = keras_tier.build_keras_model(labs.get("mnist_nn_gd"), dense="keras", seed=5)
+    assert not np.array_equal(again.trainable_weights[0].numpy(),
+                              model.trainable_weights[0].numpy())  # seed 0 vs 5
     with pytest.raises(ValueError, match=r"`dense` must be one of \['keras', 'tf1'\]"):
         keras_tier.build_keras_model(labs.get("mnist_nn_gd"), dense="torch")
 
@@ -110,15 +118,6 @@ def test_tf1_dense_equals_dense_in_values():
     twin.build((None, 7))
     twin.set_weights(dense.get_weights())
     np.testing.assert_allclose(twin(x), dense(x), rtol=1e-6)
-
-
-def test_keras_source_runs_as_printed():
-    source = keras_tier.keras_source(labs.get("mnist_nn_gd"), dataset="synthetic", epochs=1)
-    assert "optimizers.GradientDescent(learning_rate=0.001, convention='tf1')" in source
-    assert "from_logits=True" in source
-    namespace = {}
-    exec(compile(source, "<keras_source>", "exec"), namespace)  # noqa: S102
-    assert namespace["model"].optimizer.iterations.numpy() == 20  # 2000 examples / 100
 
 
 def test_run_each_tier_writes_logs(tmp_path, capsys):
@@ -182,9 +181,10 @@ def test_compare_cli_table_json_plot_and_logs(tmp_path, capsys):
 def test_compare_show_code_and_errors(capsys):
     assert tfcourse_cli(["compare", "xavier", "--show-code"]) == 0
     out = capsys.readouterr().out
-    assert "legacy (TF1)" in out.splitlines()[0] and "Keras" in out.splitlines()[0]
+    assert "TF1" in out.splitlines()[0] and "Keras 3 (tfcourse port)" in out.splitlines()[0]
     assert "import tensorflow as tf" in out and "tf.contrib.layers.xavier_initializer()" in out
-    assert "optimizers.Adam(learning_rate=0.001, convention='tf1')" in out
+    assert "tfcourse.optimizers.Adam(" in out and 'convention="tf1"' in out
+    assert 'kernel_initializer="glorot_uniform"' in out  # what xavier_initializer draws
     assert tfcourse_cli(["compare", "mnist_nn_gd", "--tiers", "port,torch"]) == 1
     assert "`tiers` must be one of ['legacy', 'port', 'keras']. Received: tiers='torch'" in \
         capsys.readouterr().err

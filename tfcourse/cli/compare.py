@@ -120,11 +120,14 @@ def run(args: argparse.Namespace) -> int:
     for tier in tiers:
         check_choice("tiers", tier, ("legacy", "port", "keras"))
     if args.show_code:
+        from tfcourse._runtime import import_tensorflow
         from tfcourse.compat.runner import original_source
-        from tfcourse.labs.keras_tier import keras_source
+        from tfcourse.labs.keras_tier import ported_lab
 
+        import_tensorflow()
         print(side_by_side(_without_docstring(original_source(lab.program)),
-                           keras_source(lab, args.dataset or "mnist", args.epochs)))
+                           _without_docstring(ported_lab(lab).source),
+                           titles=("TF1 (legacy_tf1)", "Keras 3 (tfcourse port)")))
         return 0
     import shutil
 

@@ -1,8 +1,11 @@
-"""The Keras version of a lab: ``tfcourse.models`` + tfcourse optimizers + ``model.fit``.
+"""The Keras version of a lab: the porter's model, tfcourse optimizers, ``model.fit``.
 
-What a student writes today for the course's MNIST programs (seeds 001, 004)::
+The model is the lab program's port (:func:`build_keras_model`: what
+``tfcourse port legacy_tf1/<lab>.py`` writes, built from the same layer
+code), compiled with the lab's optimizer under TF1's rule and the programs'
+loss, and trained by :func:`fit_lab` on the legacy run's mini-batches::
 
-    model = build_model(lab.spec(), seed=0)            # dense_1, activation_1, ..., logits
+    model = build_keras_model(lab)          # L1, L2, hypothesis: TF1Dense(256, "relu")...
     model.compile(optimizer=tfcourse.optimizers.Adam(0.001, convention="tf1"),
                   loss=keras.losses.CategoricalCrossentropy(from_logits=True),
                   metrics=["accuracy"])
@@ -21,17 +24,11 @@ into a float32 buffer at index ``optimizer.iterations`` (the number of updates
 before this one), so every step is kept whatever ``steps_per_execution`` and
 ``jit_compile`` are. Evaluation (``training=False``) is not recorded.
 
-Bias addition. Keras' ``Dense`` adds its bias with ``tf.nn.bias_add``
-(``keras.ops.add`` turns ``x + bias`` into ``BiasAdd``), the programs with
-``tf.matmul(X, W) + b`` (``AddV2``). Same values forward, but the bias
-gradient is summed over the batch by a different kernel (``BiasAddGrad`` vs
-``Sum``), so the two differ by float32 rounding from about step 10 on, which
-the N(0, 1)-initialized labs amplify (their losses are in the hundreds; 200
-steps of ``mnist_nn_gd`` on Fashion-MNIST end 0.3 apart, relatively). For a
-step-by-step comparison, ``dense="tf1"`` builds the same network with
-:class:`TF1Dense` (a ``Dense`` that adds its bias as ``AddV2``); ``"keras"``
-keeps Keras' ``Dense``. ``tfcourse compare`` uses ``"tf1"`` by default and
-reports which.
+Bias addition. Keras' ``Dense`` adds its bias with ``tf.nn.bias_add``, the
+programs with ``tf.matmul(X, W) + b`` (``AddV2``): the port writes
+:class:`~tfcourse.layers.TF1Dense` there (see its module for why the bias
+gradient's summation order matters); ``dense="keras"`` builds Keras' ``Dense``
+instead, and ``tfcourse compare --keras-dense keras`` shows the gap.
 
 The fit settings live in one place, :data:`FIT_DEFAULTS`.
 """
@@ -49,7 +46,7 @@ from tfcourse.labs.registry import Lab
 from tfcourse.layers.dense import TF1Dense
 
 __all__ = ["CONTINUABLE_SETTINGS", "FIT_DEFAULTS", "GATHER_BYTES", "LabAccuracy", "ProgressLogger",
-           "StepLossLogger", "StepLossModel", "TestAccuracy", "build_keras_model", "fit_lab", "keras_source",
+           "StepLossLogger", "StepLossModel", "TestAccuracy", "build_keras_model", "fit_lab",
            "plain_model", "replay_dataset", "steps_per_execution_for"]
 
 FIT_DEFAULTS: dict[str, Any] = {
@@ -93,17 +90,6 @@ def steps_per_execution_for(steps_per_epoch: int, requested: int) -> int:
 
 DENSE_LAYERS = {"keras": keras.layers.Dense, "tf1": TF1Dense}
 """``dense=`` choices: Keras' Dense (BiasAdd) or :class:`TF1Dense` (AddV2)."""
-
-
-def _with_dense(model: keras.Model, dense: str) -> keras.Model:
-    if dense == "keras":
-        return model
-
-    def clone(layer):
-        cls = DENSE_LAYERS[dense] if type(layer) is keras.layers.Dense else type(layer)
-        return cls.from_config(layer.get_config())
-
-    return keras.models.clone_model(model, clone_function=clone)
 
 
 @keras.saving.register_keras_serializable(package="tfcourse")
@@ -293,52 +279,70 @@ class EpochTimer(keras.callbacks.Callback):
 
 def build_keras_model(lab: Lab, num_steps: int = 1, seed: int | None = 0,
                       dense: str = "keras") -> StepLossModel:
-    """The lab's network as a :class:`StepLossModel` (layers named as ``tfcourse.models``).
+    """The lab's network as :func:`tfcourse port` writes it, as a :class:`StepLossModel`.
 
-    Plain labs use :func:`tfcourse.models.build_model` on ``lab.spec()``. The
-    batch-norm lab's hidden layers have no bias (the program computes
-    ``z = x W`` before normalizing), so they are built here from the same
-    components: ``Dense(use_bias=False)``, ``tfcourse.layers.BatchNormalization``
-    (momentum = the program's decay 0.99, epsilon 1e-3), ReLU.
-    ``dense`` picks the Dense class (:data:`DENSE_LAYERS`).
+    The lab's TF1 program is ported (:func:`ported_lab`, once per process) and
+    its model is built from the port's own layer code
+    (:func:`tfcourse.port.build_models`): the layers a student reads in the
+    ported program (``L1``, ``L2``, ``hypothesis``...), nothing written by hand
+    per lab. The lab's sizes are checked against free memory first, before
+    anything is built. ``seed`` draws the initial weights with each layer's
+    own initializer (seeded ``seed + k`` for the k-th weight); ``dense`` picks
+    ``TF1Dense`` (``"tf1"``, TF1's bias op) or Keras' ``Dense`` (``"keras"``)
+    where the program wrote ``tf.matmul(X, W) + b``.
     """
-    from tfcourse import initializers  # noqa: PLC0415
-    from tfcourse.layers import BatchNormalization  # noqa: PLC0415
     from tfcourse._validation import check_choice  # noqa: PLC0415
-    from tfcourse.models import build_model  # noqa: PLC0415
+    from tfcourse.faults import check_memory  # noqa: PLC0415
+    from tfcourse.port import build_models  # noqa: PLC0415
 
     check_choice("dense", dense, DENSE_LAYERS)
-    Dense = DENSE_LAYERS[dense]
-    if lab.batch_norm:
-        from tfcourse.faults import check_memory  # noqa: PLC0415
-
-        # refused from the sizes before any weight exists, as build_model does;
-        # the program's hidden layers have no bias
-        check_memory(batch_norm_lab_parameters(lab), optimizer_slots=0)
-        inputs = keras.Input((784,), name="inputs")
-        x = inputs
-        for i, units in enumerate(lab.hidden_sizes, start=1):
-            kernel = initializers.get(lab.kernel_initializer,
-                                      seed=None if seed is None else seed + i - 1)
-            x = Dense(units, use_bias=False, kernel_initializer=kernel,
-                                   name=f"dense_{i}")(x)
-            x = BatchNormalization(momentum=lab.batch_norm_decay, epsilon=lab.batch_norm_epsilon,
-                                   name=f"batch_norm_{i}")(x)
-            x = keras.layers.ReLU(name=f"activation_{i}")(x)
-        last = len(lab.hidden_sizes)
-        outputs = Dense(
-            10, name="logits",
-            kernel_initializer=initializers.get(lab.kernel_initializer,
-                                                seed=None if seed is None else seed + last),
-            bias_initializer=initializers.get(lab.bias_initializer,
-                                              seed=None if seed is None else seed + 1000 + last),
-        )(x)
-    else:
-        base = _with_dense(build_model(lab.spec(), seed=seed), dense)
-        # one tensor each, not lists of one: Keras warns on every call with a
-        # plain tensor to a model whose inputs are a list
-        (inputs,), (outputs,) = base.inputs, base.outputs
+    # refused from the sizes before any weight exists, as build_model does
+    check_memory(batch_norm_lab_parameters(lab) if lab.batch_norm else lab.spec().num_parameters,
+                 optimizer_slots=0)
+    built = build_models(ported_lab(lab), dense=dense)[0].model
+    if seed is not None:
+        _draw_weights(built, seed)
+    # one tensor each, not lists of one: Keras warns on every call with a plain
+    # tensor to a model whose inputs are a list
+    (inputs,), (outputs,) = built.inputs, built.outputs
     return StepLossModel(inputs, outputs, num_steps=num_steps, name=lab.name)
+
+
+_PORTED: dict = {}
+
+
+def ported_lab(lab: Lab):
+    """The :class:`tfcourse.port.PortResult` of the lab's program (ported once per process).
+
+    The program runs on a small synthetic split while it is ported: the
+    model it builds does not depend on the data.
+    """
+    from tfcourse.labs.runs import _legacy_source  # noqa: PLC0415
+    from tfcourse.port import port  # noqa: PLC0415
+    from tfcourse.port.capture import capture  # noqa: PLC0415
+
+    key = (lab.name, lab.batch_size)
+    if key not in _PORTED:
+        captured = capture(lab.program, source=_legacy_source(lab, 1), dataset="synthetic",
+                           max_examples=2 * lab.batch_size, real_steps=1)
+        _PORTED[key] = port(lab.program, capture=captured)
+    return _PORTED[key]
+
+
+def _draw_weights(model: keras.Model, seed: int) -> None:
+    """Draw every weight again with its layer's initializer, seeded ``seed + k`` (reproducible)."""
+    k = 0
+    for layer in model.layers:
+        for attribute in ("kernel", "bias", "gamma", "beta"):
+            weight = getattr(layer, attribute, None)
+            initializer = getattr(layer, f"{attribute}_initializer", None)
+            if weight is None or initializer is None:
+                continue
+            config = initializer.get_config()
+            if "seed" in config:
+                initializer = type(initializer).from_config({**config, "seed": seed + k})
+            weight.assign(initializer(tuple(weight.shape), dtype=weight.dtype))
+            k += 1
 
 
 def plain_model(model: StepLossModel) -> keras.Model:
@@ -369,9 +373,9 @@ def batch_norm_lab_parameters(lab: Lab) -> int:
 def set_initial_weights(model: keras.Model, weights: Sequence[np.ndarray]) -> None:
     """Copy the program's initial weights (creation order) into the model's trainable weights.
 
-    ``W1, b1, W2, ...`` go to ``dense_1/kernel, dense_1/bias, dense_2/...,
-    logits/bias`` (BN lab: ``W``, ``gamma``, ``beta`` per layer): both orders
-    are creation order, and the shapes are checked.
+    ``W1, b1, W2, ...`` go to ``L1/kernel, L1/bias, L2/..., hypothesis/bias``
+    (BN lab: ``W``, ``gamma``, ``beta`` per layer): both orders are creation
+    order, and the shapes are checked.
     """
     variables = model.trainable_weights
     if len(variables) != len(weights):
@@ -558,44 +562,3 @@ def _latest_model(checkpoint_dir) -> str | None:
 
     pointer = checkpointing.read_checkpoint(checkpoint_dir)
     return None if pointer is None else f"{checkpoint_dir}/{pointer['model']}"
-
-
-def keras_source(lab: Lab, dataset: str = "mnist", epochs: int | None = None) -> str:
-    """The Keras version of ``lab`` as a short program (``tfcourse compare --show-code``).
-
-    It runs as printed (a test executes it on synthetic data).
-    """
-    epochs = lab.epochs if epochs is None else epochs
-    config = ", ".join(f"{key}={value!r}" for key, value in lab.optimizer_config.items())
-    optimizer_class = type(lab.make_optimizer("tf1")).__name__
-    lines = [
-        "import keras",
-        "import tfcourse",
-        "from tfcourse import data, labs, models, optimizers",
-        "",
-        "(x_train, y_train), (x_test, y_test) = data.load(",
-        f"    {dataset!r}, flatten=True, one_hot_labels=True)",
-        "",
-    ]
-    if lab.batch_norm:
-        lines += [
-            "# hidden layers z = x W (no bias) -> batch norm -> ReLU, as the program",
-            f"model = labs.keras_tier.build_keras_model(labs.get({lab.name!r}))",
-        ]
-    else:
-        spec_args = [f"hidden_sizes={lab.hidden_sizes!r}", "activation='relu'",
-                     f"kernel_initializer={lab.kernel_initializer!r}",
-                     f"bias_initializer={lab.bias_initializer!r}"]
-        if lab.has_dropout:
-            spec_args.append(f"keep_prob={lab.keep_prob!r}")
-        lines += ["model = models.build_model(models.MLPSpec(",
-                  *[f"    {arg}," for arg in spec_args], "), seed=0)"]
-    lines += [
-        "model.compile(",
-        f"    optimizer=optimizers.{optimizer_class}({config}, convention='tf1'),",
-        "    loss=keras.losses.CategoricalCrossentropy(from_logits=True),",
-        "    metrics=['accuracy'])",
-        f"model.fit(x_train, y_train, batch_size={lab.batch_size}, epochs={epochs})",
-        "print('Accuracy:', model.evaluate(x_test, y_test, verbose=0)[1])",
-    ]
-    return "\n".join(lines) + "\n"

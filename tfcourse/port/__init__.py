@@ -27,7 +27,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PortResult", "port", "default_output"]
+__all__ = ["PortResult", "build_models", "default_output", "port"]
 
 
 @dataclasses.dataclass
@@ -53,6 +53,7 @@ class PortResult:
     notes: list
     capture: Any = None
     plans: list = dataclasses.field(default_factory=list)
+    rewriter: Any = None
 
     @property
     def standard_layers(self) -> int:
@@ -129,7 +130,7 @@ def port(program: str | os.PathLike, *, argv=(), dataset: str | None = None,
         rewritten = rewriter.rewrite()
     source, line_map = _assemble(program, capture, rewritten, rewriter)
     return PortResult(program, source, rewritten.layers, rewritten.weights, line_map,
-                      rewritten.notes, capture, plans)
+                      rewritten.notes, capture, plans, rewriter)
 
 
 def _assemble(program: Path, capture, rewritten, rewriter):
@@ -226,3 +227,10 @@ def _import_order(line: str) -> tuple:
     if line in order:
         return (0, order.index(line))
     return (1, line)
+
+
+def build_models(result: PortResult, dense: str = "tf1") -> list:
+    """The ported models as Keras objects (:func:`tfcourse.port.build.build_models`)."""
+    from tfcourse.port.build import build_models as build  # noqa: PLC0415
+
+    return build(result, dense=dense)

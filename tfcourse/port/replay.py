@@ -22,8 +22,9 @@ does for ``tf.Session``:
   the step's index, for every step whatever ``steps_per_execution`` is.
 * **evaluations.** What ``evaluate`` and ``predict`` return, with the program
   line that called them, so results can be paired with the TF1 program's.
-* **step cap.** ``max_steps=N`` makes training calls after N steps return
-  without training, as ``TFCOURSE_MAX_STEPS`` does for the TF1 program.
+* **step cap.** ``max_steps=N``: training calls after N steps compute the
+  loss without an update, as ``TFCOURSE_MAX_STEPS`` does for the TF1 program
+  inside ``tfcourse compare`` (its train op becomes a no-op).
 """
 
 from __future__ import annotations
@@ -199,8 +200,12 @@ def replaying(program: str, weights: list[dict], batches: list | None = None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, **kwargs):
         replay.watch(self)
-        if capped(self):
-            return keras.callbacks.History()
+        if capped(self):  # as TFCOURSE_MAX_STEPS does: the loss, no update
+            history = keras.callbacks.History()
+            history.set_model(self)
+            loss = originals["evaluate"](self, x, y, verbose=0, return_dict=True)["loss"]
+            history.history = {"loss": [loss] * (int(epochs) - int(initial_epoch))}
+            return history
         replayed = replay.replay_data(x, y, batch_size, epochs, initial_epoch)
         if replayed is not None:
             dataset, steps_per_epoch = replayed
@@ -221,9 +226,9 @@ def replaying(program: str, weights: list[dict], batches: list | None = None,
 
     def train_on_batch(self, x, y=None, *args, **kwargs):
         replay.watch(self)
-        if capped(self):
-            logs = {"loss": float("nan")}
-            return logs if kwargs.get("return_dict") else logs["loss"]
+        if capped(self):  # as TFCOURSE_MAX_STEPS does: the loss, no update
+            return originals["test_on_batch"](self, x, y, *args[:1], **{
+                k: v for k, v in kwargs.items() if k in ("sample_weight", "return_dict")})
         result = originals["train_on_batch"](self, x, y, *args, **kwargs)
         replay.steps_done = int(self.optimizer.iterations.numpy())
         return result

@@ -639,7 +639,7 @@ class ProgramRewriter:
         name = self._target(statement)
         model = self._single_model(statement)
         plan = next(p for p in self.plans if self._model_expression(p, None) == model)
-        entries, needs_logs = [], False
+        entries, needs_logs, outputs = [], False, []
         for summary in merge.inputs:
             op = summary.op
             kind = {"ScalarSummary": "scalar", "HistogramSummary": "histogram"}.get(op.type)
@@ -661,16 +661,25 @@ class ProgramRewriter:
                 node, weight = role[1]
                 code = f"{model}.get_layer({emit.literal(node.name)}).{weight.name}.numpy()"
             elif role[0] in ("output", "layer"):
-                code = (f"keras.Model({model}.inputs, "
-                        f"{self._symbolic(plan, tensor, model, statement)}).predict_on_batch(x)")
+                outputs.append(self._symbolic(plan, tensor, model, statement))
+                code = f"values[{len(outputs) - 1}]"
             else:
                 raise PortError(f"{self.where(statement)}: the summary {tag!r} does not port")
             entries.append(f"({emit.literal(kind)}, {emit.literal(tag)}, {code}),")
         self.summary_functions[merge] = name
         self.imports.add("import tensorflow as tf")
-        lines = ["", f"def {name}(x, y):",
-                 '    """tf.summary.merge_all(): (kind, tag, value) of each summary, computed now',
-                 '    (TF1 computed them in the same run as the training step, before its update)."""']
+        lines = [""]
+        if outputs:
+            summarized = emit.python_name("summarized", self.taken)
+            lines.append(f"{summarized} = keras.Model({model}.inputs, [{', '.join(outputs)}])")
+        lines += ["", f"def {name}(x, y):",
+                  '    """tf.summary.merge_all(): (kind, tag, value) of each summary, computed now',
+                  '    (TF1 computed them in the same run as the training step, before its '
+                  'update)."""']
+        if outputs:
+            lines.append(f"    values = {summarized}.predict_on_batch(x)")
+            if len(outputs) == 1:
+                lines.append("    values = [values]")
         if needs_logs:
             lines.append(f"    logs = {model}.test_on_batch(x, y, return_dict=True)")
         lines += ["    return [", *[f"        {entry}" for entry in entries], "    ]", "", "",
@@ -885,22 +894,14 @@ class ProgramRewriter:
             data_name = self._data_name(tensor)
             target = emit.python_name(f"{data_name}_input", self.taken)
             keras_name = data_name
-            shape = (1,) if tensor.shape.rank == 1 else tuple(tensor.shape.as_list()[1:])
         else:
             if target is None or target in self.expressions.values():
                 target = emit.python_name(tensor.op.name, self.taken)
             keras_name = emit.python_name(target.split(".")[-1])
-            if tensor.shape.rank is None:
-                if value is None:
-                    raise PortError(f"{self.where(statement)}: the shape of placeholder "
-                                    f"{tensor.op.name} is unknown and it was never fed")
-                shape = tuple(np.shape(value)[1:])
-            elif tensor.shape.rank == 1:
-                shape = (1,)
+            if tensor.shape.rank == 1:
                 self.notes.append(f"{self.where(statement)}: {target} holds one number per "
                                   "example; Keras gives each example a feature axis (shape (1,))")
-            else:
-                shape = tuple(tensor.shape.as_list()[1:])
+        shape = input_shape(tensor, value, self.where(statement))
         options = ""
         dtype = tensor.dtype.base_dtype.name
         if dtype != "float32":
@@ -1805,6 +1806,27 @@ class ProgramRewriter:
                 out.append((f"{indent}{target} += {history}.history[{emit.literal(key)}][0] * "
                             f"{iterations}", child.lineno))
         return True
+
+
+def input_shape(tensor, fed=None, where: str = "") -> tuple:
+    """The ``keras.Input`` shape of a placeholder (or data constant): its shape without the batch
+    axis; one number per example gets a feature axis (1,); an unknown shape, the fed value's."""
+    if tensor.shape.rank is None:
+        if fed is None:
+            raise PortError(f"{where}: the shape of placeholder {tensor.op.name} is unknown and it "
+                            "was never fed")
+        return tuple(np.shape(fed)[1:])
+    if tensor.shape.rank == 1:
+        return (1,)
+    return tuple(tensor.shape.as_list()[1:])
+
+
+def fed_value(capture, tensor):
+    """What the program first fed to ``tensor`` (None if never)."""
+    for record in capture.runs:
+        if tensor in record.feeds:
+            return record.feeds[tensor]
+    return None
 
 
 def _is_variable(value) -> bool:
