@@ -454,6 +454,7 @@ def compare_program(program, *, dataset: str | None = None, max_examples: int | 
                                                captured.recorder, dataset=dataset,
                                                max_examples=max_examples, max_steps=max_steps)
     keras_seconds = time.perf_counter() - start
+    keras_losses = interleaved_losses(ported, captured.recorder, run)
     stochastic = any(node.keras == "Dropout" for plan in ported.plans for node in plan.layers)
     final = _final_metric(ported, captured, run)
     forward = [] if captured.recorder.losses else _forward_differences(ported, captured, run)
@@ -470,7 +471,7 @@ def compare_program(program, *, dataset: str | None = None, max_examples: int | 
         program=program, keras_program=keras_path, port=ported, dataset=dataset,
         max_examples=max_examples, seed=seed, max_steps=max_steps,
         legacy_losses=np.asarray(captured.recorder.losses, np.float64),
-        keras_losses=np.asarray(run.losses, np.float64), legacy_seconds=legacy_seconds,
+        keras_losses=np.asarray(keras_losses, np.float64), legacy_seconds=legacy_seconds,
         keras_seconds=keras_seconds, legacy_output=captured.output, keras_output=output,
         final=final, forward=forward, repeats=repeat_values, stochastic=stochastic)
     if not comparison.passed() and comparison.trains and not stochastic:
@@ -478,6 +479,29 @@ def compare_program(program, *, dataset: str | None = None, max_examples: int | 
                                          max_examples=max_examples, seed=seed, argv=argv,
                                          quiet=quiet)
     return comparison
+
+
+def interleaved_losses(ported, trace, run) -> list:
+    """The Keras models' step losses in the order the TF1 program took its steps.
+
+    An ensemble steps its models in turn (m1, m2, m1, m2...); the TF1 trace
+    names each step's train op, and the k-th plan's train op is the k-th Keras
+    model's. One model: its losses as they are.
+    """
+    if len(run.model_losses) <= 1:
+        return list(run.losses)
+    model_of = {plan.minimize.train_op.name: index for index, plan in enumerate(ported.plans)
+                if plan.minimize is not None}
+    positions = [0] * len(run.model_losses)
+    losses = []
+    for train_op in trace.train_ops:
+        index = model_of.get(train_op)
+        if index is None or index >= len(run.model_losses) or \
+                positions[index] >= len(run.model_losses[index]):
+            break
+        losses.append(run.model_losses[index][positions[index]])
+        positions[index] += 1
+    return losses
 
 
 # -- final models and forward values ------------------------------------------------------------

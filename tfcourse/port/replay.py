@@ -45,13 +45,15 @@ class KerasRun:
     """What the Keras program did inside :func:`replaying`.
 
     Attributes:
-        losses: the loss of each training step, in order.
+        losses: the loss of each training step, model after model.
+        model_losses: the losses of each model (in build order).
         evaluations: ``(line in the Keras program, "evaluate"/"predict", value)``.
         models: the Keras models built, in order.
         batches_used: how many recorded mini-batches were replayed.
     """
 
     losses: list = dataclasses.field(default_factory=list)
+    model_losses: list = dataclasses.field(default_factory=list)
     evaluations: list = dataclasses.field(default_factory=list)
     models: list = dataclasses.field(default_factory=list)
     batches_used: int = 0
@@ -118,11 +120,14 @@ class _Replay:
         del keras
 
     def collect_losses(self) -> list:
-        losses = []
-        for model, buffer, _ in self.buffers.values():
+        """Each model's step losses, in the order the models were built."""
+        per_model = []
+        order = {id(model): index for index, model in enumerate(self.run.models)}
+        for model, buffer, _ in sorted(self.buffers.values(),
+                                       key=lambda item: order.get(id(item[0]), len(order))):
             steps = int(model.optimizer.iterations.numpy()) if model.optimizer is not None else 0
-            losses.extend(float(v) for v in buffer.numpy()[:min(steps, self.capacity)])
-        return losses
+            per_model.append([float(v) for v in buffer.numpy()[:min(steps, self.capacity)]])
+        return per_model
 
     # -- the caller's line --------------------------------------------------------------
 
@@ -272,4 +277,5 @@ def replaying(program: str, weights: list[dict], batches: list | None = None,
         keras.Model.predict = originals["predict"]
         keras.Model.test_on_batch = originals["test_on_batch"]
         keras.Model.predict_on_batch = originals["predict_on_batch"]
-        replay.run.losses = replay.collect_losses()
+        replay.run.model_losses = replay.collect_losses()
+        replay.run.losses = [loss for losses in replay.run.model_losses for loss in losses]
