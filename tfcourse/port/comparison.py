@@ -154,6 +154,9 @@ class ProgramComparison:
                                      "; the two programs did not train the same number of steps"))
             n = min(steps, len(self.legacy_losses), len(self.keras_losses))
             gap = self.step_difference()[:n]
+            # a NaN on one side only fails the bound (NaN on both: the same failure)
+            both = np.isnan(self.keras_losses[:n]) & np.isnan(self.legacy_losses[:n])
+            gap = np.where(both, 0.0, np.where(np.isnan(gap), np.inf, gap))
             ratio = gap / loss_bound(self.legacy_losses[:n]) if n else np.zeros(0)
             worst = int(np.argmax(ratio)) if n else 0
             if self.stochastic:
@@ -609,7 +612,10 @@ def diagnose(comparison: ProgramComparison, captured, source, *, dataset, max_ex
 
     legacy, keras_losses = comparison.legacy_losses, comparison.keras_losses
     n = min(len(legacy), len(keras_losses))
+    # a NaN on one side only is a difference too (the largest there is)
     gap = np.abs(keras_losses[:n] - legacy[:n])
+    gap = np.where(np.isnan(gap) & ~(np.isnan(keras_losses[:n]) & np.isnan(legacy[:n])),
+                   np.inf, np.nan_to_num(gap, nan=0.0))
     over = np.nonzero(gap > loss_bound(legacy[:n]))[0]
     step = int(over[0]) + 1 if len(over) else n
     nonzero = np.nonzero(gap > 0)[0]

@@ -345,9 +345,12 @@ def data_constants(loss, graph: ProgramGraph, namespace: dict) -> list:
         if op.type != "Const" or not graph.is_constant_data(op.outputs[0]):
             continue
         value = constant_value(op.outputs[0])
+        if value.dtype.kind != "f":  # data the program fed as a list became float32 constants
+            continue
         for candidate in values:
             try:
-                same = np.array_equal(np.asarray(candidate, dtype=value.dtype), value)
+                same = np.array_equal(np.asarray(candidate, dtype=np.float64),
+                                      value.astype(np.float64))
             except (TypeError, ValueError):
                 same = False
             if same:

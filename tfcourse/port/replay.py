@@ -216,7 +216,7 @@ def replaying(program: str, weights: list[dict], batches: list | None = None,
             dataset, steps_per_epoch = replayed
             history = originals["fit"](self, dataset, epochs=epochs, verbose=verbose,
                                        callbacks=callbacks, validation_data=validation_data,
-                                       initial_epoch=initial_epoch,
+                                       initial_epoch=initial_epoch, shuffle=False,
                                        steps_per_epoch=steps_per_epoch, **kwargs)
         else:
             history = originals["fit"](self, x, y, batch_size=batch_size, epochs=epochs,
