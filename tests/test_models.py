@@ -1,5 +1,6 @@
 """tfcourse.models: spec validation, layer order and names, initializers, presets,
-a fresh-process .keras round trip of every custom object, and a Fashion-MNIST fit."""
+a fresh-process .keras round trip of every custom object, a Fashion-MNIST fit, and
+ConvSpec (the lab 11 conv nets) against TensorFlow's own conv2d / max_pool ops."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 
 from tfcourse import initializers as I
 from tfcourse import layers as L
-from tfcourse.models import PRESETS, MLPSpec, build_model, preset
+from tfcourse.models import PRESETS, ConvSpec, MLPSpec, build_model, preset
 
 
 def _names(model):
@@ -233,4 +234,169 @@ def test_course_components_model_trains_on_fashion_mnist(fashion_mnist_dir):
 def test_public_names():
     import tfcourse.models as M
 
-    assert sorted(M.__all__) == ["MLPSpec", "PRESETS", "WeightDecay", "build_model", "preset"]
+    assert sorted(M.__all__) == ["ConvSpec", "MLPSpec", "PRESETS", "WeightDecay", "build_model",
+                                 "preset"]
+
+
+# ----------------------------------------------------------------------------
+# ConvSpec: the lab 11 convolutional nets
+# ----------------------------------------------------------------------------
+
+
+def test_conv_layer_names_and_order():
+    spec = ConvSpec(filters=(4, 8), dense_sizes=(16,), batch_norm=True, conv_dropout_rate=0.25,
+                    dropout_rate=0.5, output_activation="softmax")
+    assert _names(build_model(spec)) == [
+        "inputs", "image",
+        "conv_1", "conv_batch_norm_1", "conv_activation_1", "pool_1", "conv_dropout_1",
+        "conv_2", "conv_batch_norm_2", "conv_activation_2", "pool_2", "conv_dropout_2",
+        "flatten", "dense_1", "batch_norm_1", "activation_1", "dropout_1", "logits",
+        "probabilities"]
+    plain = build_model(ConvSpec(filters=(4,), pool=False, flat_input=False))
+    assert _names(plain) == ["inputs", "conv_1", "conv_activation_1", "flatten", "logits"]
+    assert plain.input_shape == (None, 28, 28, 1)
+    # Under batch norm the convolutions have no bias (BN's beta plays its part).
+    model = build_model(spec)
+    assert model.get_layer("conv_1").bias is None
+    assert isinstance(model.get_layer("conv_batch_norm_1"), L.BatchNormalization)
+    assert build_model(spec.replace(batch_norm=False)).get_layer("conv_1").bias is not None
+
+
+@pytest.mark.parametrize("kwargs", [
+    {},
+    {"filters": (32, 64), "dense_sizes": (128,), "batch_norm": True, "activation": "prelu"},
+    {"filters": (8, 8), "kernel_size": 5, "padding": "valid"},
+    {"filters": (4, 4, 4), "strides": 2, "pool": False},
+    {"filters": (3, 5, 7), "kernel_size": (3, 5, 3), "pool": (True, False, True),
+     "dense_sizes": (10, 20), "batch_norm": True},
+    {"filters": (2,), "input_shape": (9, 9, 3), "flat_input": False, "activation": "elu",
+     "pool_size": 3},
+], ids=["lab11", "bn_prelu_head", "valid_5x5", "strided", "per_block", "rgb_pool3"])
+def test_conv_parameters_and_shapes_are_computed_without_building(kwargs):
+    spec = ConvSpec(**kwargs)
+    model = build_model(spec)
+    assert model.count_params() == spec.num_parameters
+    blocks = [layer for layer in model.layers if layer.name.startswith(("pool_", "conv_activation_"))]
+    for i, shape in enumerate(spec.output_shapes, start=1):
+        last = [layer for layer in blocks if layer.name.endswith(f"_{i}")][-1]
+        assert tuple(last.output.shape[1:]) == shape, last.name
+
+
+def test_conv_prelu_learns_one_slope_per_channel():
+    model = build_model(ConvSpec(filters=(4, 6), activation="prelu", dense_sizes=(5,)))
+    assert tuple(model.get_layer("conv_activation_1").alpha.shape) == (1, 1, 4)
+    assert tuple(model.get_layer("activation_1").alpha.shape) == (5,)
+
+
+def test_conv_net_matches_the_lab_11_program_ops():
+    """The lab 11 program's forward pass written with TensorFlow's own ops, same weights.
+
+    ``tf.nn.conv2d`` (SAME) + ReLU + ``tf.nn.max_pool`` 2x2 (SAME) twice, flatten,
+    ``tf.matmul(L2_flat, W3) + b`` (tests/port_programs/mnist_cnn_nn.py).
+    """
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+    spec = ConvSpec(filters=(32, 64), kernel_size=3, padding="same", pool=True)
+    model = build_model(spec, seed=0)
+    w1 = rng.normal(0, 0.1, (3, 3, 1, 32)).astype("float32")
+    w2 = rng.normal(0, 0.1, (3, 3, 32, 64)).astype("float32")
+    w3 = rng.normal(0, 0.05, (7 * 7 * 64, 10)).astype("float32")
+    b = rng.normal(size=10).astype("float32")
+    model.get_layer("conv_1").set_weights([w1, np.zeros(32, "float32")])  # the program has no
+    model.get_layer("conv_2").set_weights([w2, np.zeros(64, "float32")])  # conv biases
+    model.get_layer("logits").set_weights([w3, b])
+    x = rng.uniform(size=(5, 784)).astype("float32")
+
+    image = tf.reshape(x, [-1, 28, 28, 1])
+    l1 = tf.nn.max_pool(tf.nn.relu(tf.nn.conv2d(image, w1, [1, 1, 1, 1], "SAME")),
+                        [1, 2, 2, 1], [1, 2, 2, 1], "SAME")
+    l2 = tf.nn.max_pool(tf.nn.relu(tf.nn.conv2d(l1, w2, [1, 1, 1, 1], "SAME")),
+                        [1, 2, 2, 1], [1, 2, 2, 1], "SAME")
+    want = tf.matmul(tf.reshape(l2, [-1, 7 * 7 * 64]), w3) + b
+    # float32 sums of 288 and 3136 products of O(0.1) terms, possibly in another order
+    np.testing.assert_allclose(model(x, training=False).numpy(), want.numpy(), rtol=1e-5,
+                               atol=1e-5)
+
+
+def test_conv_initializers_use_the_conv_fan_in_and_distinct_seeds():
+    spec = ConvSpec(filters=(64, 64), kernel_size=3, kernel_initializer="he",
+                    bias_initializer="random_normal")
+    model = build_model(spec, seed=3)
+    k1, k2 = (model.get_layer(name).kernel.numpy() for name in ("conv_1", "conv_2"))
+    # He (course rule): N(0, 2 / fan_in), fan_in = 3 * 3 * in_channels
+    assert abs(k1.std() - np.sqrt(2 / 9)) < 0.05 * np.sqrt(2 / 9)
+    assert abs(k2.std() - np.sqrt(2 / (9 * 64))) < 0.03 * np.sqrt(2 / (9 * 64))
+    again = build_model(spec, seed=3)
+    for a, b in zip(model.get_weights(), again.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    per_layer = build_model(spec.replace(kernel_initializer=("zeros", "he", "xavier")), seed=3)
+    assert not per_layer.get_layer("conv_1").kernel.numpy().any()
+    np.testing.assert_array_equal(per_layer.get_layer("conv_2").kernel.numpy(), k2)
+
+
+def test_conv_weight_decay_adds_half_lambda_squared_norm_of_every_kernel():
+    spec = ConvSpec(filters=(2,), kernel_size=3, dense_sizes=(4,), weight_decay=0.01)
+    model = build_model(spec, seed=0)
+    kernels = [model.get_layer(name).kernel.numpy() for name in ("conv_1", "dense_1", "logits")]
+    model(np.zeros((1, 784), "float32"))
+    want = sum(0.005 * np.sum(np.square(k.astype("float64"))) for k in kernels)
+    np.testing.assert_allclose(sum(float(loss) for loss in model.losses), want, rtol=1e-5)
+
+
+def test_conv_model_saves_and_loads(tmp_path):
+    spec = ConvSpec(filters=(3, 4), dense_sizes=(5,), batch_norm=True, conv_dropout_rate=0.2,
+                    dropout_rate=0.3, activation="prelu")
+    model = build_model(spec, seed=0)
+    x = np.random.default_rng(0).uniform(size=(4, 784)).astype("float32")
+    path = tmp_path / "cnn.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    np.testing.assert_array_equal(loaded(x, training=False).numpy(), model(x, training=False).numpy())
+
+
+@pytest.mark.parametrize("kwargs,error,message", [
+    ({"filters": (8, 8, 8, 8)}, ValueError,
+     r"`len\(filters\)` must be an integer in \[1, 3\]. Received: len\(filters\)=4. a ConvSpec "
+     r"has 1 to 3 conv blocks \(the lab 11 programs have 2 and 3\)"),
+    ({"filters": ()}, ValueError, r"`len\(filters\)` must be an integer in \[1, 3\]"),
+    ({"filters": 32}, ValueError,
+     r"`type\(filters\)` must be one of \['tuple', 'list'\]. Received: type\(filters\)='int'"),
+    ({"filters": (8, 0)}, ValueError, r"`filters\[1\]` must be an integer in \[1, inf\)"),
+    ({"kernel_size": (3, 3, 3)}, ValueError,
+     r"`len\(kernel_size\)` must be an integer in \[2, 2\]. Received: len\(kernel_size\)=3. "
+     r"give one value for every conv block, or one per block"),
+    ({"strides": 0}, ValueError, r"`strides\[0\]` must be an integer in \[1, inf\)"),
+    ({"padding": "SAME"}, ValueError,
+     r"`padding` must be one of \['same', 'valid'\]. Received: padding='SAME'"),
+    ({"pool": "yes"}, TypeError, r"`pool\[0\]` must be True or False"),
+    ({"activation": "maxout"}, ValueError,
+     r"`activation` must be one of \[.*'selu'.*\]. Received: activation='maxout'"),
+    ({"conv_dropout_rate": 1.0}, ValueError,
+     r"`conv_dropout_rate` must be in \[0.0, 1.0\). Received: conv_dropout_rate=1.0"),
+    ({"input_shape": (28, 28)}, ValueError,
+     r"`input_shape` must be \(height, width, channels\). Received: input_shape=\(28, 28\)"),
+    ({"filters": (8, 8, 8), "kernel_size": 5, "padding": "valid"}, ValueError,
+     r"Conv block 3 of 3 leaves no pixels: a 28x28 image shrinks to 0x0 with kernel_size="
+     r"\(5, 5, 5\), strides=\(1, 1, 1\), pool=\(True, True, True\), padding='valid'. Use fewer "
+     r"blocks, padding='same' or smaller strides"),
+    ({"kernel_initializer": ("he", "he")}, ValueError,
+     r"`len\(kernel_initializer\)` must be an integer in \[3, 3\]. Received: "
+     r"len\(kernel_initializer\)=2. give one initializer, or one per weight layer \(conv "
+     r"blocks, hidden dense layers, then logits\)"),
+])
+def test_bad_conv_spec_raises_clear_errors(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        ConvSpec(**kwargs)
+
+
+def test_build_model_names_both_spec_types():
+    with pytest.raises(ValueError, match=r"`type\(spec\)` must be one of \['MLPSpec', 'ConvSpec'\]. "
+                                         r"Received: type\(spec\)='dict'"):
+        build_model({"filters": (32,)})
+
+
+def test_conv_memory_check_refuses_before_building():
+    huge = ConvSpec(filters=(8,), pool=False, dense_sizes=(4_000_000, 4_000_000))
+    with pytest.raises(MemoryError, match=r"needs about"):
+        build_model(huge)

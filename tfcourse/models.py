@@ -1,4 +1,4 @@
-"""Build the course's fully connected networks from a small spec (seeds 000, 001, 004).
+"""Build the course's networks from a small spec: MLPs (seeds 000, 001, 004) and CNNs (lab 11).
 
 The course's networks are all MLPs on 784 MNIST pixels:
 
@@ -20,11 +20,17 @@ an uncompiled ``keras.Model`` whose layers have predictable names, in order:
 (``maxout_i`` replaces ``dense_i`` + ``activation_i`` for ``activation="maxout"``),
 so that the weights of a TF1 program (W1, b1, W2, ...) can be copied into
 ``dense_1``, ``dense_2``, ..., ``logits``.
+
+``ConvSpec`` describes the convolutional nets of the course's next chapter
+(the lab 11 programs: ``tf.nn.conv2d`` + ReLU + 2x2 max pooling blocks, then
+dense layers); ``build_model`` builds either spec, checking the parameter
+memory first.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any
 
 import keras
@@ -39,7 +45,7 @@ from tfcourse._validation import (
 )
 from tfcourse.layers import ACTIVATIONS, BatchNormalization, Dropout, Maxout, activation_layer
 
-__all__ = ["MLPSpec", "PRESETS", "WeightDecay", "build_model", "preset"]
+__all__ = ["ConvSpec", "MLPSpec", "PRESETS", "WeightDecay", "build_model", "preset"]
 
 BATCH_NORM_POSITIONS = ("before", "after")
 OUTPUT_ACTIVATIONS = (None, "softmax", "sigmoid")
@@ -201,6 +207,224 @@ class MLPSpec:
         return dataclasses.replace(self, **changes)
 
 
+PADDINGS = ("same", "valid")
+CONV_ACTIVATIONS = tuple(name for name in ACTIVATIONS if name != "maxout")
+MAX_CONV_BLOCKS = 3
+
+
+def _per_block(name, value, count, check):
+    """``value`` for every block, or one entry per block, as a tuple of ``count`` checked values."""
+    values = tuple(value) if isinstance(value, (list, tuple)) else (value,) * count
+    if len(values) != count:
+        check_int(f"len({name})", len(values), low=count, high=count,
+                  hint="give one value for every conv block, or one per block")
+    return tuple(check(f"{name}[{i}]", item) for i, item in enumerate(values))
+
+
+def _conv_output(size: int, window: int, stride: int, padding: str) -> int:
+    """Output side of a convolution or pooling window (TF's SAME and VALID rules)."""
+    if padding == "same":
+        return -(-size // stride)  # ceil(size / stride)
+    return (size - window) // stride + 1
+
+
+@dataclasses.dataclass(frozen=True)
+class ConvSpec:
+    """A convolutional classifier of the course's lab 11 programs, in plain Python values.
+
+    The lab 11 programs reshape the 784 pixels to a 28 x 28 x 1 image, apply
+    ``tf.nn.conv2d`` (3 x 3, SAME) + ReLU + 2 x 2 max pooling twice (32 and
+    64 filters), flatten and end with a dense layer. ``build_model(spec)``
+    builds, in order (i: conv block, j: dense layer of the head, 1-based)::
+
+        inputs -> image (reshape, if flat_input)
+        conv_i -> [conv_batch_norm_i] -> conv_activation_i -> [pool_i] -> [conv_dropout_i]
+        flatten
+        dense_j -> [batch_norm_j] -> activation_j -> [dropout_j]
+        logits -> [probabilities]
+
+    A convolution with ``f`` filters of ``k x k`` on ``c`` channels has
+    ``k * k * c * f`` weights plus ``f`` biases (none under batch norm: the
+    mean subtraction removes a bias, and BN's beta takes its place).
+
+    Args:
+        input_shape: ``(height, width, channels)`` of an image. Defaults to
+            ``(28, 28, 1)``.
+        flat_input: the model takes rows of ``height * width * channels``
+            pixels (what ``tfcourse.data.load(flatten=True)`` and the course's
+            ``input_data`` give) and reshapes them to the image, as the
+            programs' ``tf.reshape(X, [-1, 28, 28, 1])``. Defaults to True.
+        filters: filters of each conv block, 1 to 3 blocks, e.g. ``(32, 64)``.
+        kernel_size: side of the square kernels, one for every block or one
+            per block. Defaults to 3.
+        strides: stride of each convolution, one or one per block. Defaults to 1.
+        padding: ``"same"`` (TF's SAME: output side ceil(input / stride), the
+            programs' choice) or ``"valid"``, for the convolutions and the
+            pooling. Defaults to ``"same"``.
+        pool: 2 x 2 max pooling (stride 2) after each block's activation:
+            True, False, or one per block. Defaults to True.
+        pool_size: side and stride of the pooling window. Defaults to 2.
+        batch_norm: ``tfcourse.layers.BatchNormalization`` between each
+            convolution (or dense layer) and its activation. Defaults to False.
+        batch_norm_inference, batch_norm_momentum, batch_norm_epsilon: as in
+            :class:`MLPSpec`.
+        conv_dropout_rate: fraction dropped after each conv block, in [0, 1).
+            Defaults to None (no dropout).
+        dense_sizes: units of the head's hidden dense layers, e.g. ``(128,)``;
+            ``()`` goes straight to the logits, as the lab 11 programs do.
+        dropout_rate: fraction dropped after each hidden dense layer, in [0, 1).
+        num_classes: output units. >= 1.
+        activation: one of :data:`CONV_ACTIVATIONS` (the course's activations
+            but Maxout); ``"prelu"`` learns one slope per channel after a
+            convolution (shared over height and width) and one per unit after
+            a dense layer.
+        kernel_initializer, bias_initializer: as in :class:`MLPSpec`, with one
+            entry per weight layer given as a sequence (conv blocks, hidden
+            dense layers, then logits).
+        output_activation: ``None`` (logits), ``"softmax"`` or ``"sigmoid"``.
+        weight_decay: seed 002's lambda on every conv and dense kernel (see
+            :class:`MLPSpec`). Defaults to ``0.0``.
+        name: the model's name.
+
+    Example:
+
+    >>> spec = ConvSpec(filters=(32, 64), dense_sizes=(128,), batch_norm=True)
+    >>> spec.output_shapes
+    ((14, 14, 32), (7, 7, 64))
+    """
+
+    input_shape: tuple = (28, 28, 1)
+    flat_input: bool = True
+    filters: tuple = (32, 64)
+    kernel_size: Any = 3
+    strides: Any = 1
+    padding: str = "same"
+    pool: Any = True
+    pool_size: int = 2
+    batch_norm: bool = False
+    batch_norm_inference: str = "moving"
+    batch_norm_momentum: float = 0.99
+    batch_norm_epsilon: float = 1e-3
+    conv_dropout_rate: float | None = None
+    dense_sizes: tuple = ()
+    dropout_rate: float | None = None
+    num_classes: int = 10
+    activation: str = "relu"
+    kernel_initializer: Any = "glorot_uniform"
+    bias_initializer: Any = "zeros"
+    output_activation: str | None = None
+    weight_decay: float = 0.0
+    name: str = "cnn"
+
+    def __post_init__(self):
+        set_ = object.__setattr__.__get__(self)
+        if not isinstance(self.input_shape, (list, tuple)) or len(self.input_shape) != 3:
+            raise ValueError(f"`input_shape` must be (height, width, channels). "
+                             f"Received: input_shape={self.input_shape!r}")
+        set_("input_shape", tuple(check_int(f"input_shape[{i}]", side, low=1)
+                                  for i, side in enumerate(self.input_shape)))
+        set_("flat_input", check_bool("flat_input", self.flat_input))
+        if not isinstance(self.filters, (list, tuple)):
+            check_choice("type(filters)", type(self.filters).__name__, ["tuple", "list"])
+        check_int("len(filters)", len(self.filters), low=1, high=MAX_CONV_BLOCKS,
+                  hint="a ConvSpec has 1 to 3 conv blocks (the lab 11 programs have 2 and 3)")
+        set_("filters", tuple(check_int(f"filters[{i}]", count, low=1)
+                              for i, count in enumerate(self.filters)))
+        blocks = len(self.filters)
+        set_("kernel_size", _per_block("kernel_size", self.kernel_size, blocks,
+                                       lambda name, value: check_int(name, value, low=1)))
+        set_("strides", _per_block("strides", self.strides, blocks,
+                                   lambda name, value: check_int(name, value, low=1)))
+        check_choice("padding", self.padding, PADDINGS)
+        set_("pool", _per_block("pool", self.pool, blocks, check_bool))
+        set_("pool_size", check_int("pool_size", self.pool_size, low=1))
+        set_("batch_norm", check_bool("batch_norm", self.batch_norm))
+        check_choice("batch_norm_inference", self.batch_norm_inference, ("moving", "population"))
+        set_("batch_norm_momentum", check_range("batch_norm_momentum", self.batch_norm_momentum,
+                                                0.0, 1.0, high_open=True))
+        set_("batch_norm_epsilon", check_range("batch_norm_epsilon", self.batch_norm_epsilon, 0.0))
+        for field in ("conv_dropout_rate", "dropout_rate"):
+            if getattr(self, field) is not None:
+                set_(field, check_range(field, getattr(self, field), 0.0, 1.0, high_open=True))
+        if not isinstance(self.dense_sizes, (list, tuple)):
+            check_choice("type(dense_sizes)", type(self.dense_sizes).__name__, ["tuple", "list"])
+        set_("dense_sizes", tuple(check_int(f"dense_sizes[{i}]", units, low=1)
+                                  for i, units in enumerate(self.dense_sizes)))
+        set_("num_classes", check_int("num_classes", self.num_classes, low=1))
+        check_choice("activation", self.activation, CONV_ACTIVATIONS)
+        for field in ("kernel_initializer", "bias_initializer"):
+            value = _as_tuple(getattr(self, field))
+            if isinstance(value, tuple):
+                check_int(f"len({field})", len(value), low=self.num_weight_layers,
+                          high=self.num_weight_layers,
+                          hint="give one initializer, or one per weight layer "
+                               "(conv blocks, hidden dense layers, then logits)")
+            set_(field, value)
+        if self.output_activation is not None:
+            check_choice("output_activation", self.output_activation, ("softmax", "sigmoid"))
+        set_("weight_decay", check_range("weight_decay", self.weight_decay, 0.0))
+        self.output_shapes  # noqa: B018  (refuses blocks that leave no pixel)
+
+    @property
+    def num_weight_layers(self) -> int:
+        """Conv layers, hidden dense layers and the logits layer."""
+        return len(self.filters) + len(self.dense_sizes) + 1
+
+    @property
+    def has_dropout(self) -> bool:
+        """Dropout after the hidden dense layers."""
+        return bool(self.dropout_rate)
+
+    @property
+    def output_shapes(self) -> tuple:
+        """``(height, width, filters)`` after each conv block (pooling included)."""
+        height, width, _ = self.input_shape
+        shapes = []
+        for i, filters in enumerate(self.filters):
+            k, stride = self.kernel_size[i], self.strides[i]
+            height = _conv_output(height, k, stride, self.padding)
+            width = _conv_output(width, k, stride, self.padding)
+            if self.pool[i]:
+                height = _conv_output(height, self.pool_size, self.pool_size, self.padding)
+                width = _conv_output(width, self.pool_size, self.pool_size, self.padding)
+            if height < 1 or width < 1:
+                raise ValueError(
+                    f"Conv block {i + 1} of {len(self.filters)} leaves no pixels: a "
+                    f"{self.input_shape[0]}x{self.input_shape[1]} image shrinks to "
+                    f"{max(height, 0)}x{max(width, 0)} with kernel_size={self.kernel_size}, "
+                    f"strides={self.strides}, pool={self.pool}, padding={self.padding!r}. "
+                    f"Use fewer blocks, padding='same' or smaller strides")
+            shapes.append((height, width, filters))
+        return tuple(shapes)
+
+    @property
+    def num_parameters(self) -> int:
+        """The model's ``count_params()``, computed from the sizes without building it.
+
+        Conv block: ``k * k * c * f`` weights, plus ``f`` biases without batch
+        norm, or ``6 f + 1`` BN values with it (as in :class:`MLPSpec`), plus
+        ``f`` PReLU slopes. The head counts as in :attr:`MLPSpec.num_parameters`
+        on the ``height * width * filters`` features of the last block.
+        """
+        total, channels = 0, self.input_shape[2]
+        for i, filters in enumerate(self.filters):
+            total += self.kernel_size[i] ** 2 * channels * filters
+            total += (6 * filters + 1) if self.batch_norm else filters
+            total += filters if self.activation == "prelu" else 0
+            channels = filters
+        fan_in = math.prod(self.output_shapes[-1])
+        for units in self.dense_sizes:
+            total += (fan_in + 1) * units
+            total += (6 * units + 1) if self.batch_norm else 0
+            total += units if self.activation == "prelu" else 0
+            fan_in = units
+        return total + (fan_in + 1) * self.num_classes
+
+    def replace(self, **changes) -> ConvSpec:
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+
 def _initializer(value, index, seed, offset):
     """The initializer of weight layer ``index``, with its own seed.
 
@@ -223,36 +447,51 @@ def _initializer(value, index, seed, offset):
     return initializer
 
 
-def build_model(spec: MLPSpec, seed: int | None = None) -> keras.Model:
+def _batch_norm_layer(spec, name):
+    return BatchNormalization(momentum=spec.batch_norm_momentum, epsilon=spec.batch_norm_epsilon,
+                              inference=spec.batch_norm_inference, name=name)
+
+
+def _dropout_layer(rate, keep_prob, seed, name):
+    if keep_prob is not None:
+        return Dropout(keep_prob=keep_prob, seed=seed, name=name)
+    return Dropout(rate=rate, seed=seed, name=name)
+
+
+def build_model(spec: MLPSpec | ConvSpec, seed: int | None = None) -> keras.Model:
     """Build the (uncompiled) Keras model that ``spec`` describes.
 
-    Per hidden layer i (1-based), in order::
+    For an ``MLPSpec``, per hidden layer i (1-based), in order::
 
         dense_i -> [batch_norm_i if before] -> activation_i -> [batch_norm_i if after]
                 -> [dropout_i]
         (maxout_i -> [batch_norm_i] -> [dropout_i] for activation="maxout")
 
     then ``logits`` (Dense(num_classes)) and, if ``output_activation`` is set,
-    ``probabilities``.
+    ``probabilities``. For a ``ConvSpec``, the layers of
+    :class:`ConvSpec`'s docstring (``image``, ``conv_1``, ..., ``flatten``,
+    the dense head as above, ``logits``).
 
     The parameter memory is estimated from the spec first
-    (:attr:`MLPSpec.num_parameters`, :func:`tfcourse.faults.check_memory`);
-    a model whose weights and gradients would not fit in the available
-    memory raises ``MemoryError`` before anything is allocated.
+    (:attr:`MLPSpec.num_parameters`, :attr:`ConvSpec.num_parameters`,
+    :func:`tfcourse.faults.check_memory`); a model whose weights and
+    gradients would not fit in the available memory raises ``MemoryError``
+    before anything is allocated.
 
     Args:
-        spec: an ``MLPSpec``.
-        seed: base seed of the initializers given by name (layer i uses
-            seed + i for kernels, seed + 1000 + i for biases) and of dropout.
-            ``None`` leaves them unseeded.
+        spec: an ``MLPSpec`` or a ``ConvSpec``.
+        seed: base seed of the initializers given by name (weight layer k,
+            counted from 0 in order, uses seed + k for kernels, seed + 1000 + k
+            for biases) and of dropout (seed + 2000 + i after dense layer i,
+            seed + 3000 + i after conv block i). ``None`` leaves them unseeded.
 
     Example:
 
     >>> model = build_model(preset("mlp", kernel_initializer="he", batch_norm=True), seed=0)
     >>> model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     """
-    if not isinstance(spec, MLPSpec):
-        check_choice("type(spec)", type(spec).__name__, ["MLPSpec"])
+    if not isinstance(spec, (MLPSpec, ConvSpec)):
+        check_choice("type(spec)", type(spec).__name__, ["MLPSpec", "ConvSpec"])
     if seed is not None:
         seed = check_int("seed", seed, low=0)
     from tfcourse.faults import check_memory  # noqa: PLC0415
@@ -263,14 +502,18 @@ def build_model(spec: MLPSpec, seed: int | None = None) -> keras.Model:
     check_memory(spec.num_parameters, optimizer_slots=0)
     # lambda/2 ||W||^2 has the gradient lambda W: seed 002's W <- W - lr (dL/dW + lambda W).
     regularizer = WeightDecay(spec.weight_decay) if spec.weight_decay else None
-    inputs = keras.Input((spec.input_size,), name="inputs")
-    x = inputs
-    for i, units in enumerate(spec.hidden_sizes, start=1):
-        kernel_init = _initializer(spec.kernel_initializer, i - 1, seed, 0)
-        bias_init = _initializer(spec.bias_initializer, i - 1, seed, 1000)
-        batch_norm = BatchNormalization(
-            momentum=spec.batch_norm_momentum, epsilon=spec.batch_norm_epsilon,
-            inference=spec.batch_norm_inference, name=f"batch_norm_{i}") if spec.batch_norm else None
+    if isinstance(spec, ConvSpec):
+        inputs, x = _conv_blocks(spec, seed, regularizer)
+        first_dense = len(spec.filters)
+        hidden_sizes = spec.dense_sizes
+    else:
+        inputs = keras.Input((spec.input_size,), name="inputs")
+        x, first_dense, hidden_sizes = inputs, 0, spec.hidden_sizes
+    for i, units in enumerate(hidden_sizes, start=1):
+        kernel_init = _initializer(spec.kernel_initializer, first_dense + i - 1, seed, 0)
+        bias_init = _initializer(spec.bias_initializer, first_dense + i - 1, seed, 1000)
+        batch_norm = _batch_norm_layer(spec, f"batch_norm_{i}") if spec.batch_norm else None
+        position = getattr(spec, "batch_norm_position", "before")
         if spec.activation == "maxout":
             x = Maxout(units, spec.num_pieces, kernel_initializer=kernel_init,
                        bias_initializer=bias_init, kernel_regularizer=regularizer,
@@ -281,16 +524,15 @@ def build_model(spec: MLPSpec, seed: int | None = None) -> keras.Model:
             x = keras.layers.Dense(units, kernel_initializer=kernel_init,
                                    bias_initializer=bias_init, kernel_regularizer=regularizer,
                                    name=f"dense_{i}")(x)
-            if batch_norm is not None and spec.batch_norm_position == "before":
+            if batch_norm is not None and position == "before":
                 x = batch_norm(x)
             x = activation_layer(spec.activation, layer_name=f"activation_{i}")(x)
-            if batch_norm is not None and spec.batch_norm_position == "after":
+            if batch_norm is not None and position == "after":
                 x = batch_norm(x)
         if spec.has_dropout:
             dropout_seed = None if seed is None else seed + 2000 + i
-            x = (Dropout(keep_prob=spec.keep_prob, seed=dropout_seed, name=f"dropout_{i}")
-                 if spec.keep_prob is not None
-                 else Dropout(rate=spec.dropout_rate, seed=dropout_seed, name=f"dropout_{i}"))(x)
+            x = _dropout_layer(spec.dropout_rate, getattr(spec, "keep_prob", None),
+                               dropout_seed, f"dropout_{i}")(x)
     last = spec.num_weight_layers - 1
     x = keras.layers.Dense(
         spec.num_classes,
@@ -300,6 +542,40 @@ def build_model(spec: MLPSpec, seed: int | None = None) -> keras.Model:
     if spec.output_activation is not None:
         x = activation_layer(spec.output_activation, layer_name="probabilities")(x)
     return keras.Model(inputs, x, name=spec.name)
+
+
+def _conv_blocks(spec: ConvSpec, seed, regularizer):
+    """The input and the conv blocks of ``spec``, flattened: ``(inputs, x)``."""
+    if spec.flat_input:
+        inputs = keras.Input((math.prod(spec.input_shape),), name="inputs")
+        # the lab 11 programs' X_img = tf.reshape(X, [-1, 28, 28, 1])
+        x = keras.layers.Reshape(spec.input_shape, name="image")(inputs)
+    else:
+        inputs = x = keras.Input(spec.input_shape, name="inputs")
+    for i, filters in enumerate(spec.filters, start=1):
+        # Under batch norm the convolution has no bias: BN subtracts the mean of
+        # each channel, bias included, and its beta is the bias that remains.
+        x = keras.layers.Conv2D(
+            filters, spec.kernel_size[i - 1], strides=spec.strides[i - 1], padding=spec.padding,
+            use_bias=not spec.batch_norm,
+            kernel_initializer=_initializer(spec.kernel_initializer, i - 1, seed, 0),
+            bias_initializer=_initializer(spec.bias_initializer, i - 1, seed, 1000),
+            kernel_regularizer=regularizer, name=f"conv_{i}")(x)
+        if spec.batch_norm:
+            x = _batch_norm_layer(spec, f"conv_batch_norm_{i}")(x)
+        if spec.activation == "prelu":
+            # one slope per channel, shared over height and width (He et al., 2015)
+            x = keras.layers.PReLU(shared_axes=(1, 2), name=f"conv_activation_{i}")(x)
+        else:
+            x = activation_layer(spec.activation, layer_name=f"conv_activation_{i}")(x)
+        if spec.pool[i - 1]:
+            x = keras.layers.MaxPooling2D(spec.pool_size, padding=spec.padding,
+                                          name=f"pool_{i}")(x)
+        if spec.conv_dropout_rate:
+            dropout_seed = None if seed is None else seed + 3000 + i
+            x = Dropout(rate=spec.conv_dropout_rate, seed=dropout_seed,
+                        name=f"conv_dropout_{i}")(x)
+    return inputs, keras.layers.Flatten(name="flatten")(x)
 
 
 #: The course's networks, as their TF1 programs build them.
