@@ -109,6 +109,15 @@ def test_bidirectional_tagger_uses_the_future_and_masks_padding(capsys):
     assert accuracy > 0.95  # the next symbol is only visible to the backward cell
 
 
+def test_bidirectional_lstm_and_gru_tagger_sees_the_next_symbol(capsys):
+    output = _legacy_run(capsys, "rnn_bidirectional_fixed.py")
+    assert "Output shapes: [None, 6, 8] [None, 6, 16]" in output
+    losses = _numbers(r"step \d+ loss ([0-9.e-]+)", output)
+    assert len(losses) == 5 and losses[-1] < 0.01 * losses[0]
+    (accuracy,) = _numbers(r"Accuracy: ([0-9.]+)", output)
+    assert accuracy > 0.95  # the label is the next symbol: only the backward GRU sees it
+
+
 def test_hello_rnn_records_its_layer_calls_for_the_porter(capsys):
     result = run_script(SCRIPTS / "rnn_hello.py")
     capsys.readouterr()

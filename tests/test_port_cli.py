@@ -109,3 +109,56 @@ def test_compare_program_show_code_and_set(tmp_path, capsys):
 def test_compare_program_refuses_bad_sizes_while_parsing(bad, capsys):
     assert tfcourse_cli(["compare", str(PERCEPTRON), bad]) == 2
     assert "must be an integer in [1, inf)" in capsys.readouterr().err
+
+
+ARGV_PROGRAM = """\
+import sys
+import numpy as np
+import tensorflow as tf
+tf.set_random_seed(3)
+steps = int(sys.argv[1])
+x_data = np.loadtxt(sys.argv[2], delimiter=",", dtype=np.float32)
+X = tf.placeholder(tf.float32, [None, 1])
+Y = tf.placeholder(tf.float32, [None, 1])
+W = tf.Variable(tf.random_normal([1, 1]))
+b = tf.Variable(tf.zeros([1]))
+cost = tf.reduce_mean(tf.square(tf.matmul(X, W) + b - Y))
+train = tf.train.GradientDescentOptimizer(0.05).minimize(cost)
+with tf.Session() as sess:
+    sess.run(tf.global_variables_initializer())
+    for step in range(steps):
+        sess.run(train, feed_dict={X: x_data[:, :1], Y: x_data[:, 1:]})
+"""
+
+
+def test_program_arguments_after_the_double_dash_go_to_both_versions(tmp_path, capsys):
+    program = tmp_path / "regression.py"
+    program.write_text(ARGV_PROGRAM)
+    data = tmp_path / "points.csv"
+    data.write_text("\n".join(f"{x},{2 * x + 1}" for x in (0.0, 0.5, 1.0, 1.5)))
+    out = tmp_path / "compare"
+    assert tfcourse_cli(["compare", str(program), "--output-dir", str(out), "--quiet", "--",
+                         "7", str(data)]) == 0
+    stdout = capsys.readouterr().out
+    assert "PASS  Keras vs TF1, loss of the first 7 steps" in stdout  # argv[1] = 7 in both
+    assert tfcourse_cli(["port", str(program), "-o", str(tmp_path / "r.py"), "--quiet", "--",
+                         "3", str(data)]) == 0
+    assert (tmp_path / "r.py").is_file()
+
+
+def test_double_dash_arguments_are_refused_where_nothing_takes_them(capsys):
+    assert tfcourse_cli(["compare", "mnist_softmax", "--", "x"]) == 1
+    assert ("error: program arguments 'x' are for a TF1 program (tfcourse compare PROGRAM.py "
+            "-- ARG...), not for the lab 'mnist_softmax'") in capsys.readouterr().err
+    assert tfcourse_cli(["version", "--", "x"]) == 2
+    assert ("`--` and the program arguments after it are for tfcourse port and tfcourse compare "
+            "PROGRAM.py; received ['x']") in capsys.readouterr().err
+
+
+def test_an_rnn_with_sequence_lengths_says_why_it_does_not_port(capsys):
+    program = Path(__file__).parent / "legacy_scripts" / "rnn_bidirectional.py"
+    assert tfcourse_cli(["port", str(program), "-o", "/dev/null", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert re.search(rf"^error: {re.escape(str(program))}:\d+: "
+                     r"tf\.nn\.bidirectional_dynamic_rnn\(sequence_length=\.\.\.\) does not port "
+                     r"yet: .* \(sequences of one length port\)$", err, re.M), err

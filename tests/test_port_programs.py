@@ -81,6 +81,39 @@ def _check(comparison, name):
     assert comparison.port.custom_layers == 0, comparison.port.layers
 
 
+RECURRENT_SCRIPTS = Path(__file__).parent / "legacy_scripts"
+RECURRENT = {
+    # name: (settings, the Keras layers the recurrent part becomes)
+    "rnn_hello": ({}, ["LSTM", "Dense"]),
+    "rnn_sentence": ({}, ["LSTM", "LSTM", "Dense"]),
+    "rnn_stock": ({}, ["LSTM", "Dense"]),
+    # DropoutWrapper off (keep 1.0 while training too): static_rnn's mapping compared step by
+    # step; its dropout is the statistical case of the Dropout programs above
+    "rnn_stacked_softmax": ({"sets": {"train_keep_prob": 1.0}}, ["LSTM", "LSTM", "TF1Dense"]),
+    "rnn_bidirectional_fixed": ({}, ["LSTM", "GRU", "Dense"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RECURRENT))
+def test_recurrent_program_ports_to_keras_rnn_layers_and_compares(name, tmp_path_factory):
+    from tests.test_compat_rnn_programs import _stock_csv
+
+    settings, layers = RECURRENT[name]
+    argv = []
+    if name == "rnn_stock":
+        csv = tmp_path_factory.mktemp("stock") / "stock.csv"
+        _stock_csv(csv)
+        argv = [str(csv)]
+    comparison = _compare(RECURRENT_SCRIPTS / f"{name}.py", settings,
+                          tmp_path_factory.mktemp(name), argv)
+    _check(comparison, name)
+    assert not comparison.stochastic  # compared step by step
+    kinds = [row[2] for row in comparison.port.layers if row[2] != "keras.ops"]
+    assert kinds == layers, comparison.port.layers
+    RESULTS[f"legacy_scripts/{name}"] = (comparison.keras_program, RECURRENT_SCRIPTS, argv,
+                                         settings)
+
+
 @pytest.mark.parametrize("name", sorted(LEGACY))
 def test_legacy_program_ports_and_compares(name, tmp_path_factory):
     out = tmp_path_factory.mktemp(name)

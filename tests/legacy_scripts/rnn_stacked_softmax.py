@@ -14,6 +14,7 @@ num_hidden = 16
 num_classes = num_symbols
 learning_rate = 0.05
 training_steps = 60
+train_keep_prob = 0.8  # DropoutWrapper's keep probability while training
 
 symbols = np.random.randint(num_symbols, size=(256, timesteps))
 x_data = np.eye(num_symbols, dtype=np.float32)[symbols]            # (256, 8, 3) one-hot
@@ -51,7 +52,7 @@ with tf.Session() as sess:
     sess.run(tf.global_variables_initializer())
     print("Logits shape:", logits.shape.as_list())
     for step in range(1, training_steps + 1):
-        sess.run(train_op, feed_dict={X: x_data, Y: y_data, keep_prob: 0.8})
+        sess.run(train_op, feed_dict={X: x_data, Y: y_data, keep_prob: train_keep_prob})
         if step == 1 or step % 20 == 0:
             loss, acc = sess.run([loss_op, accuracy], feed_dict={X: x_data, Y: y_data, keep_prob: 1.0})
             print("Step " + str(step) + ", Loss= " + "{:.4f}".format(loss) +

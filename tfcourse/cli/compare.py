@@ -61,6 +61,9 @@ def add_parser(subparsers) -> None:
                              "versions, e.g. --set training_epochs=2 (repeatable)")
     parser.add_argument("--max-steps", type=positive_int("max_steps"), default=None,
                         metavar="N", help="PROGRAM.py: train at most N steps in both versions")
+    parser.add_argument("program_args", nargs="*", metavar="ARG",
+                        help="PROGRAM.py: the program's own arguments (after --), given to both "
+                             "versions")
     parser.set_defaults(run=run)
 
 
@@ -112,6 +115,10 @@ def _without_docstring(source: str) -> str:
 def run(args: argparse.Namespace) -> int:
     if is_program(args.lab):
         return run_program(args)
+    if args.program_args:
+        raise ValueError(f"program arguments {' '.join(args.program_args)!r} are for a TF1 "
+                         f"program (tfcourse compare PROGRAM.py -- ARG...), not for the lab "
+                         f"{args.lab!r}")
     from tfcourse._validation import check_choice
     from tfcourse.labs import get
 
@@ -199,7 +206,8 @@ def run_program(args: argparse.Namespace) -> int:
         from tfcourse.port import port
 
         with data_dir_environment(args.data_dir):
-            result = port(program, dataset=dataset, max_examples=max_examples(args.max_examples))
+            result = port(program, argv=args.program_args, dataset=dataset,
+                          max_examples=max_examples(args.max_examples))
         print(side_by_side(_without_docstring(original_source(program)),
                            _without_docstring(result.source), titles=("TF1", "Keras 3")))
         return 0
@@ -210,7 +218,8 @@ def run_program(args: argparse.Namespace) -> int:
         comparison = compare_program(program, dataset=dataset,
                                      max_examples=max_examples(args.max_examples), seed=args.seed,
                                      max_steps=args.max_steps, sets=sets, output_dir=output_dir,
-                                     repeats=args.repeats, quiet=args.quiet)
+                                     repeats=args.repeats, quiet=args.quiet,
+                                     argv=args.program_args)
     os.makedirs(output_dir, exist_ok=True)
     path = os.path.join(output_dir, "compare.json")
     with open(path, "w", encoding="utf-8") as handle:

@@ -109,8 +109,21 @@ def _library_logs(debug: bool):
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # `tfcourse port|compare PROGRAM.py -- ARG...`: argparse gives a positional ARG* nothing once
+    # PROGRAM.py is matched, so the program's arguments are split off here (legacy run keeps
+    # its own `--` handling).
+    program_args = None
+    if "--" in argv and "legacy" not in argv[:argv.index("--")]:
+        cut = argv.index("--")
+        argv, program_args = argv[:cut], argv[cut + 1:]
     try:
         args = parser.parse_args(argv)
+        if program_args is not None:
+            if not hasattr(args, "program_args"):
+                parser.error(f"`--` and the program arguments after it are for tfcourse port "
+                             f"and tfcourse compare PROGRAM.py; received {program_args!r}")
+            args.program_args = args.program_args + program_args
     except SystemExit as exit_:
         return int(exit_.code or 0)
     if args.command is None:

@@ -38,7 +38,8 @@ class PortResult:
         program: the TF1 program's path.
         source: the Keras 3 program's text.
         layers: rows (model, layer name, Keras layer, TF1 line, pattern, standard?).
-        weights: per model, rows (layer name, weight name, TF1 variable, Keras shape).
+        weights: per model, ``(layer name, Weight)`` rows
+            (:class:`~tfcourse.port.lowering.Weight`: the TF1 variables a Keras weight is made of).
         line_map: Keras program line -> TF1 program line.
         notes: what was translated with a remark, for the reader.
         capture: the :class:`~tfcourse.port.capture.Capture` the port came from.
@@ -171,7 +172,8 @@ def _assemble(program: Path, capture, rewritten, rewriter):
         else:
             body += [(piece, origin) for piece in wrap_line(text)]
     code = "\n".join(text for text, _ in body) + "\n".join(rewriter.prelude)
-    imports = _imports_used(code, rewriter.imports)
+    present = {text for text, _ in body if text and not text[0].isspace()}
+    imports = [line for line in _imports_used(code, rewriter.imports) if line not in present]
     prelude = [(line, None) for line in rewriter.prelude]
     if prelude:
         prelude = [("", None), ("", None), *prelude, ("", None)]

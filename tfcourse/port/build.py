@@ -72,8 +72,9 @@ def build_models(result, dense: str = "tf1") -> list[BuiltModel]:
         for tensor in plan.inputs:
             shape = input_shape(tensor, fed_value(result.capture, tensor))
             dtype = tensor.dtype.base_dtype.name
-            inputs.append(keras.Input(shape=shape, dtype=dtype, name=tensor.op.name.split("/")[-1]
-                                      .replace(":", "_")))
+            written = rewriter.expressions.get(tensor.ref(), "")  # `X`, as the port names it
+            name = written if written.isidentifier() else tensor.op.name.split("/")[-1]
+            inputs.append(keras.Input(shape=shape, dtype=dtype, name=name.replace(":", "_")))
             tensors[tensor.ref()] = inputs[-1]
         for node in plan.layers:
             arguments = [tensors[t.ref()] for t in node.inputs]
@@ -82,8 +83,10 @@ def build_models(result, dense: str = "tf1") -> list[BuiltModel]:
                 continue
             if node.keras == "keras.ops":
                 names = {t.ref(): f"value_{i}" for i, t in enumerate(node.inputs)}
-                code = emit.keras_ops_code(node.ops, names, result.capture and rewriter.graph,
-                                           node.output)
+                code = node.arguments["_code"].format(*names.values()) if node.arguments.get(
+                    "_code") else emit.keras_ops_code(node.ops, names,
+                                                      result.capture and rewriter.graph,
+                                                      node.output)
                 local = dict(namespace, **{f"value_{i}": v for i, v in enumerate(arguments)})
                 tensors[node.output.ref()] = eval(code, local)  # noqa: S307 (the port's own code)
                 continue

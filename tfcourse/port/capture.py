@@ -222,6 +222,12 @@ class Capture:
 
     def statement_span(self, line: int) -> tuple[int, int]:
         """``(first, last)`` line of the innermost simple statement containing ``line``."""
+        spans = self.__dict__.setdefault("_spans", {})  # a loop's 10000 runs share their lines
+        if line not in spans:
+            spans[line] = self._statement_span(line)
+        return spans[line]
+
+    def _statement_span(self, line: int) -> tuple[int, int]:
         best = (line, line)
         for node in ast.walk(self.tree):
             if isinstance(node, ast.stmt) and not any(

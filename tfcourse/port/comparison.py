@@ -345,20 +345,23 @@ def set_assignments(source: str, sets: dict | None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _weights_tables(port, initial: dict) -> list[dict]:
+def _weights_tables(port, values: dict) -> list[dict]:
+    """Per model, ``{(layer name, weight name): Keras value}`` from TF1 values by variable name."""
     tables = []
     for rows in port.weights:
         table = {}
-        for layer, weight, variable, shape in rows:
-            if variable in initial:
-                table[(layer, weight)] = np.asarray(initial[variable]).reshape(shape)
+        for layer, weight in rows:
+            value = weight.value(values)
+            if value is not None:
+                table[(layer, weight.name)] = value
         tables.append(table)
     return tables
 
 
 def run_keras_program(path: Path, source: str, port, trace, *, dataset, max_examples,
-                      max_steps, seed_offset: int = 0, echo: bool = False):
-    """Run the ported program in this process from the TF1 run's start; ``(KerasRun, output)``."""
+                      max_steps, seed_offset: int = 0, echo: bool = False, argv=()):
+    """Run the ported program in this process from the TF1 run's start, with the TF1 run's
+    arguments and working folder; ``(KerasRun, output, namespace)``."""
     import keras  # noqa: PLC0415
 
     from tfcourse.compat import overrides  # noqa: PLC0415
@@ -375,9 +378,8 @@ def run_keras_program(path: Path, source: str, port, trace, *, dataset, max_exam
         original_seed(int(seed) + seed_offset)
 
     saved_argv, saved_path = sys.argv, list(sys.path)
-    sys.argv = [str(path)]
+    sys.argv = [str(path), *argv]
     sys.path.insert(0, str(port.program.resolve().parent))
-    cwd = os.getcwd()
     try:
         keras.utils.set_random_seed = set_random_seed
         if seed_offset:
@@ -386,10 +388,8 @@ def run_keras_program(path: Path, source: str, port, trace, *, dataset, max_exam
                 replaying(str(path), weights, batches, max_steps=max_steps,
                           capacity=max(len(trace.losses), 1)) as run, \
                 contextlib.redirect_stdout(buffer if not echo else _Tee(sys.stdout, buffer)):
-            os.chdir(port.program.resolve().parent)
             exec(code, namespace)  # noqa: S102 (running the ported program is the point)
     finally:
-        os.chdir(cwd)
         keras.utils.set_random_seed = original_seed
         sys.argv = saved_argv
         sys.path[:] = saved_path
@@ -455,7 +455,8 @@ def compare_program(program, *, dataset: str | None = None, max_examples: int | 
     start = time.perf_counter()
     run, output, namespace = run_keras_program(keras_path, ported.source, ported,
                                                captured.recorder, dataset=dataset,
-                                               max_examples=max_examples, max_steps=max_steps)
+                                               max_examples=max_examples, max_steps=max_steps,
+                                               argv=argv)
     keras_seconds = time.perf_counter() - start
     keras_losses = interleaved_losses(ported, captured.recorder, run)
     stochastic = any(node.keras == "Dropout" for plan in ported.plans for node in plan.layers)
@@ -467,7 +468,8 @@ def compare_program(program, *, dataset: str | None = None, max_examples: int | 
             _say(f"running the Keras version again with dropout seed +{offset}", quiet)
             extra, _, _ = run_keras_program(keras_path, ported.source, ported, captured.recorder,
                                             dataset=dataset, max_examples=max_examples,
-                                            max_steps=max_steps, seed_offset=offset)
+                                            max_steps=max_steps, seed_offset=offset,
+                                            argv=argv)
             value = _final_metric(ported, captured, extra)
             repeat_values.append(value["keras"])
     comparison = ProgramComparison(
@@ -534,8 +536,7 @@ def _final_metric(ported, captured, run) -> dict | None:
     x = data[0][0] if len(data[0]) == 1 else data[0]
     y = data[1][0] if len(data[1]) == 1 else data[1]
     keras_values = [np.array(w) for w in model.get_weights()]
-    rows = ported.weights[0]
-    by_key = {(layer, weight): variable for layer, weight, variable, _ in rows}
+    finals = _weights_tables(ported, captured.recorder.final_weights)[0]
     metric_names = [m.name for m in model.metrics if m.name not in ("loss", "compile_metrics")]
 
     def evaluate():
@@ -555,9 +556,8 @@ def _final_metric(ported, captured, run) -> dict | None:
         for layer in model.layers:
             for weight in layer.weights:
                 key = (layer.name, weight.name.split("/")[-1])
-                if key in by_key and by_key[key] in captured.recorder.final_weights:
-                    weight.assign(np.asarray(captured.recorder.final_weights[by_key[key]]).reshape(
-                        tuple(weight.shape)))
+                if key in finals:
+                    weight.assign(finals[key].reshape(tuple(weight.shape)))
         _, legacy_value = evaluate()
     finally:
         model.set_weights(keras_values)
@@ -628,18 +628,20 @@ def diagnose(comparison: ProgramComparison, captured, source, *, dataset, max_ex
                     seed=seed, real_steps=None, source=source, max_steps=step)
     run, _, _ = run_keras_program(comparison.keras_program, comparison.port.source,
                                   comparison.port, short.recorder, dataset=dataset,
-                                  max_examples=max_examples, max_steps=step)
+                                  max_examples=max_examples, max_steps=step, argv=argv)
     variable, difference = None, None
     if run.models:
-        rows = comparison.port.weights[0]
-        by_key = {(layer, weight): name for layer, weight, name, _ in rows}
+        expected = _weights_tables(comparison.port, short.recorder.final_weights)[0]
+        names = {(layer, weight.name): "+".join(weight.variable_names)
+                 for layer, weight in comparison.port.weights[0]}
         for layer in run.models[0].layers:
             for weight in layer.weights:
-                name = by_key.get((layer.name, weight.name.split("/")[-1]))
-                if name is None or name not in short.recorder.final_weights:
+                key = (layer.name, weight.name.split("/")[-1])
+                if key not in expected:
                     continue
+                name = names[key]
                 a = np.asarray(weight.numpy(), np.float64).ravel()
-                b = np.asarray(short.recorder.final_weights[name], np.float64).ravel()
+                b = np.asarray(expected[key], np.float64).ravel()
                 relative = float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-30))
                 if difference is None or relative > difference:
                     variable, difference = name, relative

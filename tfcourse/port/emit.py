@@ -210,7 +210,47 @@ def _concat(op, a):
     return f"tf.concat([{', '.join(t for t, _ in a[:-1])}], axis={a[-1][0]})", ATOM
 
 
+def _strided_slice(op, a):
+    """``x[:, -1]``: TF1 wrote Python slicing as StridedSlice with bit masks per dimension."""
+    begin, end, strides = (constant_value(t) for t in op.inputs[1:4])
+    if begin is None or end is None or strides is None:
+        return None
+    masks = {name: _attr(op, name) or 0 for name in (
+        "begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask", "shrink_axis_mask")}
+    parts = []
+    for i, (start, stop, step) in enumerate(zip(begin.tolist(), end.tolist(), strides.tolist())):
+        bit = 1 << i
+        if masks["ellipsis_mask"] & bit:
+            parts.append("...")
+        elif masks["new_axis_mask"] & bit:
+            parts.append("None")
+        elif masks["shrink_axis_mask"] & bit:
+            parts.append(str(start))
+        else:
+            text = ("" if masks["begin_mask"] & bit else str(start)) + ":" + (
+                "" if masks["end_mask"] & bit else str(stop))
+            parts.append(text + (f":{step}" if step != 1 else ""))
+    return f"{_operand(a[0], ATOM)}[{', '.join(parts)}]", ATOM
+
+
+def _one_hot(prefix: str) -> Callable:
+    def write(op, a):
+        on, off = constant_value(op.inputs[2]), constant_value(op.inputs[3])
+        if on is None or off is None or float(on) != 1.0 or float(off) != 0.0:
+            return None
+        axis = _attr(op, "axis")
+        options = "" if axis in (None, -1) else f", axis={axis}"
+        dtype = _attr(op, "T").name
+        if prefix == "keras.ops":
+            options += "" if dtype == "float32" else f", dtype={literal(dtype)}"
+            return f"keras.ops.one_hot({a[0][0]}, {a[1][0]}{options})", ATOM
+        options += "" if dtype == "float32" else f", dtype=tf.{dtype}"
+        return f"tf.one_hot({a[0][0]}, {a[1][0]}{options})", ATOM
+    return write
+
+
 OP_CODE: dict[str, Callable] = {
+    "StridedSlice": _strided_slice, "OneHot": _one_hot("tf"),
     "AddV2": _binary("+", 9), "Add": _binary("+", 9), "Sub": _binary("-", 9),
     "Mul": _binary("*", 10), "RealDiv": _binary("/", 10), "Div": _binary("/", 10),
     "FloorDiv": _binary("//", 10), "Pow": _binary("**", 12), "Greater": _binary(">", 4),
@@ -281,7 +321,10 @@ KERAS_OP_CODE: dict[str, Callable] = {
                            ATOM),
     "Reshape": lambda op, a: (f"keras.ops.reshape({a[0][0]}, {_shape_text(op.inputs[1], a[1])})",
                               ATOM),
-    "Transpose": _keras_call("transpose"),
+    "Transpose": _keras_call("transpose"), "StridedSlice": _strided_slice,
+    "ConcatV2": lambda op, a: (f"keras.ops.concatenate([{', '.join(t for t, _ in a[:-1])}], "
+                               f"axis={a[-1][0]})", ATOM),
+    "OneHot": _one_hot("keras.ops"),
 }
 """TF op type -> keras.ops code (same kernels on the TensorFlow backend), for computations
 without weights written straight into a functional model (``predicted = keras.ops.cast(...)``)."""
@@ -384,7 +427,10 @@ def exact_ops(ops: set, names: dict, graph: ProgramGraph, output, taken: set | N
             expression = _constant_code(op.outputs[0])
         else:
             writer = (table or OP_CODE).get(op.type)
-            expression = writer(op, arguments) if writer else _raw_op(op, arguments)
+            expression = writer(op, arguments) if writer else None
+            if expression is None and table is None:
+                writer = None
+                expression = _raw_op(op, arguments)
             if expression is None:
                 raise PortError(f"no code for {op.type} here")
             if len(op.outputs) != 1 and writer is None:

@@ -46,21 +46,44 @@ class PortError(ValueError):
 
 @dataclasses.dataclass
 class Weight:
-    """A Keras weight and the TF1 variable it starts from.
+    """A Keras weight and the TF1 variable(s) it is made of.
 
     Attributes:
         name: the Keras weight's attribute (``kernel``, ``bias``, ``gamma``...).
-        variable: the TF1 ``tf.Variable``.
+        variable: the TF1 ``tf.Variable`` (the first of ``sources``).
         shape: the Keras weight's shape (the variable's, unless reshaped).
+        sources: role -> TF1 variable, when the weight is made of several or
+            rearranged (an LSTM's ``recurrent_kernel`` is the last rows of TF1's
+            kernel, its gates reordered); None: ``variable`` reshaped.
+        transform: ``{role: array} -> array`` for ``sources``.
     """
 
     name: str
     variable: Any
     shape: tuple
+    sources: dict | None = None
+    transform: Any = None
 
     @property
     def variable_name(self) -> str:
         return self.variable.op.name
+
+    @property
+    def variable_names(self) -> list[str]:
+        if self.sources is None:
+            return [self.variable.op.name]
+        return [v.op.name for v in self.sources.values()]
+
+    def value(self, values: dict):
+        """The Keras value from TF1 values by variable name (None if one is missing)."""
+        if self.sources is None:
+            if self.variable.op.name not in values:
+                return None
+            return np.asarray(values[self.variable.op.name]).reshape(self.shape)
+        if any(v.op.name not in values for v in self.sources.values()):
+            return None
+        return np.asarray(self.transform({role: np.asarray(values[v.op.name])
+                                          for role, v in self.sources.items()}))
 
 
 @dataclasses.dataclass
@@ -90,6 +113,7 @@ class LayerNode:
     pattern: str = ""
     always_on: bool = False
     name: str = ""
+    target_path: tuple = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -431,9 +455,17 @@ def model_output(loss, inputs: list, labels: list, graph: ProgramGraph, names: d
     # Walk back to a tensor the program named (log(hypothesis) -> hypothesis).
     while candidate is not None and candidate.op not in names:
         data_inputs = [t for t in candidate.op.inputs if t.op in model_ops]
-        if len(data_inputs) != 1:
+        others = [t for t in candidate.op.inputs if t.op not in model_ops]
+        # not past a layer: `tf.matmul(X, W) + b` written inside the loss has no name of its own
+        if len(data_inputs) != 1 or any(graph.variable_of(t) is not None for t in others) or \
+                data_inputs[0].op in {t.op for t in inputs}:
             break
         candidate = data_inputs[0]
+    for call in layer_calls(graph.graph):  # sequence_loss reshapes the logits it is given
+        if call.kind == "tf.contrib.seq2seq.sequence_loss" and candidate is not None:
+            stop = frozenset(t.op for t in call.inputs)
+            if candidate.op in graph.data_ancestors(call.outputs[:1], stop=stop) - stop:
+                candidate = call.inputs[0]
     return candidate, model_ops
 
 
@@ -479,7 +511,12 @@ class Context:
 
     @property
     def calls_by_output(self) -> dict:
-        return {call.outputs[0].ref(): call for call in self.calls}
+        mapping = {}
+        for call in self.calls:
+            outputs = rnn_sequence_outputs(call) if call.kind in RNN_FUNCTIONS else \
+                call.outputs[:1]
+            mapping.update({tensor.ref(): call for tensor in outputs})
+        return mapping
 
 
 def _weights(found: Match, entry, graph: ProgramGraph, shapes=None) -> list:
@@ -559,13 +596,13 @@ def build_layer(found: Match, context: Context) -> LayerNode:
         shape = [int(d) for d in found.constants["shape"]]
         source_shape = inputs[0].shape
         tail = source_shape[1:]
-        if shape and shape[0] == -1 and len(shape) == 2 and tail.is_fully_defined() and \
-                shape[1] == int(np.prod(tail.as_list())):
+        if not (shape and shape[0] == -1 and tail.is_fully_defined() and -1 not in shape[1:]
+                and int(np.prod(shape[1:])) == int(np.prod(tail.as_list()))):
+            return None  # a reshape that mixes examples (batch axis) is no Keras layer
+        if len(shape) == 2:
             kind = "Flatten"
-        elif shape and shape[0] == -1:
-            arguments["target_shape"] = tuple(shape[1:])
         else:
-            return None
+            arguments["target_shape"] = tuple(shape[1:])
     elif kind == "Dropout":
         if "keep_prob" in flags:
             value = context.train_feeds.get(flags["keep_prob"])
@@ -714,9 +751,216 @@ def _control_ancestors(op, graph: ProgramGraph) -> set:
     return seen
 
 
+class Intermediate:
+    """A value between two Keras layers that one TF1 call becomes (a stack of LSTMs)."""
+
+    def __init__(self, op, index: int):
+        self.op = op
+        self.index = index
+        self.name = f"{op.name}/keras_{index}"
+
+    def ref(self):
+        return ("intermediate", self.op.name, self.index)
+
+
+RNN_FUNCTIONS = ("tf.nn.dynamic_rnn", "tf.nn.static_rnn", "tf.nn.bidirectional_dynamic_rnn")
+
+
+def rnn_sequence_outputs(call) -> list:
+    """The outputs of a recorded RNN call that carry the sequence (not the final states)."""
+    if call.kind == "tf.nn.static_rnn":
+        return list(call.outputs[:call.config["num_steps"]])
+    if call.kind == "tf.nn.bidirectional_dynamic_rnn":
+        return list(call.outputs[:2])
+    return list(call.outputs[:1])
+
+
+def _uniform_limits(variable, graph: ProgramGraph):
+    """``(minval, maxval)`` of a variable drawn uniformly (TF1's glorot default), else None."""
+    initial = variable.initializer.inputs[1] if variable.initializer.inputs else None
+    found = first_match("INITIALIZERS", initial, graph) if initial is not None else None
+    if found is None or found.pattern.data["keras"] != "RandomUniform":
+        return None
+    return float(found.constants["minval"]), float(found.constants["maxval"])
+
+
+def _check_rnn_calls(graph) -> None:
+    """The RNN calls' own "does not port" errors, where a later step would fail less clearly."""
+    for call in layer_calls(graph):
+        if call.kind in RNN_FUNCTIONS and call.config.get("sequence_length"):
+            raise PortError(f"{call.location}: {call.kind}(sequence_length=...) does not port "
+                            "yet: the Keras version would need the lengths as a mask input and "
+                            "the loss weights as sample weights (sequences of one length port)")
+
+
+def _keeps_all(keep_prob) -> bool:
+    """A DropoutWrapper keep probability of 1 (a fed placeholder may drop: False)."""
+    return not hasattr(keep_prob, "op") and float(keep_prob) == 1.0
+
+
+def rnn_nodes(call, context: Context) -> list[LayerNode]:
+    """An RNN call as Keras recurrent layers, one per cell of the stack.
+
+    Each cell becomes ``keras.layers.LSTM`` / ``GRU(reset_after=False)`` /
+    ``SimpleRNN``, its weights mapped by :func:`tfcourse.compat.rnn.keras_weights`
+    (TF1's kernel is [input + units, gates]: the input rows become ``kernel``,
+    the others ``recurrent_kernel``; LSTM gates i, j, f, o become Keras' i, f,
+    c, o with ``forget_bias`` folded into f's bias). A ``DropoutWrapper``'s
+    output (input) keep probability becomes a ``Dropout`` after (before) it.
+
+    - ``tf.nn.dynamic_rnn(cell, X)``: every step's output, ``return_sequences=True``.
+    - ``tf.nn.static_rnn(cell, tf.unstack(X, T, 1))`` whose last output alone is read
+      (``outputs[-1]``): the same layers on ``X``, the last one
+      ``return_sequences=False``.
+    - ``tf.nn.bidirectional_dynamic_rnn(fw, bw, X)``: the forward stack, and the
+      backward stack on the reversed sequence (its first layer
+      ``go_backwards=True``) whose outputs are flipped back in time, as TF1's
+      ``tf.reverse`` did, to ``output_bw`` (Keras' ``Bidirectional`` does the same).
+    """
+    graph = context.graph
+    config = call.config
+    where = call.location
+    if config.get("time_major"):
+        raise PortError(f"{where}: {call.kind}(time_major=True) does not port (Keras layers "
+                        "take batch-major sequences: transpose the input)")
+    _check_rnn_calls(graph.graph)
+    sequences = rnn_sequence_outputs(call)
+    sequence_refs = {t.ref() for t in sequences}
+    # an LSTM's final h is its last output, the same tensor
+    states = [s for s in call.outputs[len(sequences):] if s.ref() not in sequence_refs]
+    inside = graph.data_ancestors(sequences, stop=frozenset(t.op for t in call.inputs))
+    if any(c in graph.forward and c not in inside for s in states for c in graph.consumers(s)):
+        raise PortError(f"{where}: the program reads the final state of {call.kind}; tfcourse "
+                        "port maps the outputs onto Keras layers")
+    if call.kind == "tf.nn.static_rnn":
+        steps = call.inputs[:len(sequences)]
+        unstack = steps[0].op
+        if unstack.type != "Unpack" or list(unstack.outputs) != list(steps) or \
+                unstack.get_attr("axis") != 1:
+            raise PortError(f"{where}: static_rnn ports when its inputs are "
+                            "tf.unstack(X, steps, 1) of one batch-major tensor X")
+        data_input = unstack.inputs[0]
+        read = [i for i, step in enumerate(sequences)
+                if any(c in graph.forward and c not in inside for c in graph.consumers(step))]
+        if read != [len(sequences) - 1]:
+            raise PortError(f"{where}: the program reads static_rnn outputs {read}; tfcourse "
+                            "port maps a static_rnn whose last output alone is read (outputs[-1])")
+        initial_states = call.inputs[len(sequences):]
+    else:
+        data_input = call.inputs[0]
+        initial_states = call.inputs[1:]
+    for initial in initial_states:
+        ancestors = graph.data_ancestors([initial])
+        if not all(op.type in ("Const", "Fill", "Pack", "ZerosLike", "Identity", "Shape",
+                               "StridedSlice") for op in ancestors):
+            raise PortError(f"{where}: {call.kind} with an initial state that is not zeros does "
+                            "not port")
+    nodes: list[LayerNode] = []
+
+    def stack(cell_config, prefix, output, path, go_backwards=False, last_sequences=True):
+        if cell_config.get("wrappers"):
+            raise PortError(f"{where}: a wrapper around the whole cell stack does not port")
+        ops = graph.data_ancestors([output], stop=frozenset({data_input.op})) - {data_input.op}
+        branch: list[LayerNode] = []
+        current = data_input
+        cells = cell_config["cells"]
+
+        def intermediate():
+            return Intermediate(output.op, len(nodes) + len(branch))
+
+        def dropout(keep_prob):
+            nonlocal current
+            rate = keep_prob
+            if hasattr(keep_prob, "op"):
+                value = context.train_feeds.get(keep_prob)
+                if value is None:
+                    raise PortError(f"{where}: a DropoutWrapper keep probability that is not fed")
+                rate = float(value)
+            rate = float(np.round(1.0 - float(rate), 7))
+            if rate == 0.0:
+                return
+            flags = {"keep_prob": keep_prob} if hasattr(keep_prob, "op") else {}
+            node = LayerNode("Dropout", {"rate": rate}, [current], intermediate(), set(), [],
+                             flags, pattern=f"{call.kind} DropoutWrapper")
+            branch.append(node)
+            current = node.output
+
+        for index, cell in enumerate(cells):
+            kind = cell.get("type")
+            if not _keeps_all(cell.get("state_keep_prob", 1.0)):
+                raise PortError(f"{where}: DropoutWrapper(state_keep_prob=...) does not port")
+            if any(w.get("type") not in ("DropoutWrapper",) for w in cell.get("wrappers", [])):
+                raise PortError(f"{where}: a cell wrapper other than DropoutWrapper does not port")
+            try:
+                keras_class, arguments = rnn.keras_equivalent(cell)
+            except ValueError as error:
+                raise PortError(f"{where}: {error}") from None
+            dropout(cell.get("input_keep_prob", 1.0))
+            cell_prefix = f"{prefix}cell_{index}/"
+            sources = {name[len(cell_prefix):]: variable
+                       for name, variable in call.variables.items()
+                       if name.startswith(cell_prefix)}
+            forget_bias = float(cell.get("forget_bias", 1.0))
+            units = int(cell["num_units"])
+
+            def piece(position, kind=kind, forget_bias=forget_bias):
+                return lambda values: rnn.keras_weights(kind, values, forget_bias)[position]
+
+            first = next(iter(sources.values()))
+            kernel_source = sources.get("kernel", sources.get("gates/kernel"))
+            depth = int(kernel_source.shape[0]) - units
+            gates = {"LSTM": 4, "GRU": 3, "SimpleRNN": 1}[keras_class]
+            shapes = [(depth, gates * units), (units, gates * units), (gates * units,)]
+            weights = [Weight(name, first, shape, sources, piece(position))
+                       for position, (name, shape) in enumerate(
+                           zip(("kernel", "recurrent_kernel", "bias"), shapes))]
+            arguments = {"units": units, **{k: v for k, v in arguments.items() if k != "units"}}
+            last_cell = index == len(cells) - 1
+            arguments["return_sequences"] = last_sequences or not last_cell
+            if go_backwards and index == 0:
+                arguments["go_backwards"] = True
+            limits = _uniform_limits(kernel_source, graph)
+            if limits is not None:  # TF1's glorot over [input + units, gates]: the same draw
+                low, high = (_short(v) for v in limits)
+                code = Code(f"keras.initializers.RandomUniform(minval={low}, maxval={high})")
+                arguments["kernel_initializer"] = code
+                arguments["recurrent_initializer"] = code
+            if keras_class == "LSTM" and forget_bias != 1.0:
+                arguments["unit_forget_bias"] = False
+            node = LayerNode(keras_class, arguments, [current], intermediate(), set(), weights,
+                             pattern=call.kind)
+            branch.append(node)
+            current = node.output
+            if not _keeps_all(cell.get("output_keep_prob", 1.0)):
+                dropout(cell["output_keep_prob"])
+        if go_backwards:  # TF1 reversed the outputs back to the input's time order
+            flip = LayerNode("keras.ops", {"_code": "keras.ops.flip({0}, axis=1)"}, [current],
+                             intermediate(), set(), pattern=f"{call.kind} (backward outputs "
+                             "reversed in time)")
+            branch.append(flip)
+        branch[-1].output = output
+        branch[-1].ops = ops
+        branch[-1].target_path = path
+        nodes.extend(branch)
+
+    from tfcourse.compat import rnn  # noqa: PLC0415
+
+    if call.kind == "tf.nn.bidirectional_dynamic_rnn":
+        # (output_fw, output_bw), states = tf.nn.bidirectional_dynamic_rnn(...)
+        stack(config["fw"], "fw/", sequences[0], (0, 0))
+        stack(config["bw"], "bw/", sequences[1], (0, 1), go_backwards=True)
+    elif call.kind == "tf.nn.static_rnn":  # outputs is a list there; the layer gives its last
+        stack(config, "", sequences[-1], (), last_sequences=False)
+    else:  # outputs, state = tf.nn.dynamic_rnn(...)
+        stack(config, "", sequences[-1], (0,))
+    return nodes
+
+
 def call_node(call, context: Context) -> LayerNode | None:
     """The Keras layer of one recorded ``tf.layers.*`` / ``tf.contrib.layers.*`` call."""
     graph = context.graph
+    if call.kind in RNN_FUNCTIONS:
+        return rnn_nodes(call, context)
     kind = CALL_LAYERS.get(call.kind)
     if kind is None:
         return None
@@ -858,14 +1102,49 @@ def cover(outputs: list, context: Context, keep: set = frozenset()) -> list:
             leftover.add(op)
             stack.extend(t for t in op.inputs)
             continue
-        nodes[node.output.ref()] = node
-        visited |= node.ops
-        stack.extend(node.inputs)
+        for member in (node if isinstance(node, list) else [node]):
+            nodes[member.output.ref()] = member
+            visited |= member.ops
+            stack.extend(t for t in member.inputs if not isinstance(t, Intermediate))
+    _time_distributed(nodes, leftover, graph)
     ordered = sorted(nodes.values(), key=lambda node: node.output.op._id)
     if leftover:
         ordered = _with_custom_layers(ordered, leftover, context,
                                       {t.ref() for t in outputs} | set(keep))
     return _fuse_activations(ordered, graph, keep)
+
+
+def _time_distributed(nodes: dict, leftover: set, graph: ProgramGraph) -> None:
+    """``tf.reshape(h, [-1, d])``, a dense layer, ``tf.reshape(y, [batch, steps, c])``: the same
+    dense layer on every step (the course's RNN labs). A Keras ``Dense`` on the
+    (batch, steps, d) sequence computes exactly that, so the two reshapes go."""
+    for op in [op for op in leftover if op.type == "Reshape"]:
+        target = constant_value(op.inputs[1])
+        producer = nodes.get(op.inputs[0].ref())
+        if target is None or len(target) != 3 or producer is None or producer.keras != "Dense":
+            continue
+        source = producer.inputs[0]
+        if isinstance(source, Intermediate) or source.op not in leftover or \
+                source.op.type != "Reshape":
+            continue
+        flat = constant_value(source.op.inputs[1])
+        sequence = source.op.inputs[0]
+        if flat is None or list(flat)[0] != -1 or len(flat) != 2 or sequence.shape.rank != 3:
+            continue
+        if sequence.shape[2] != flat[1] or list(target[1:]) != [sequence.shape[1],
+                                                                 producer.arguments["units"]]:
+            continue
+        if any(c is not producer_op for c in graph.consumers(source.op.outputs[0])
+               for producer_op in [next(iter(o for o in producer.ops if source.op.outputs[0]
+                                             in o.inputs), None)] if c in graph.forward):
+            continue
+        del nodes[producer.output.ref()]
+        producer.inputs = [sequence]
+        producer.output = op.outputs[0]
+        producer.ops |= {op, source.op}
+        producer.pattern += " (on every step)"
+        nodes[producer.output.ref()] = producer
+        leftover -= {op, source.op}
 
 
 def _with_custom_layers(nodes: list, leftover: set, context: Context, wanted: set) -> list:
@@ -967,6 +1246,9 @@ def plan_loss(loss, output, labels: list, graph: ProgramGraph, model_ops: set, l
         factor = found.pattern.data["factor"] * float(found.constants["scale"])
         regularizers.append((layer, weight.name, Code(f"keras.regularizers.L2({factor!r})")))
     term = core[0]
+    sequence = _sequence_loss(term, output, labels, graph)
+    if sequence is not None:
+        return sequence, regularizers
     found = first_match("LOSSES", term, graph, accept=lambda m: (
         m.bindings[m.pattern.data["y_pred"]] is output
         and any(m.bindings[m.pattern.data["y_true"]] is label for label in labels)))
@@ -975,6 +1257,34 @@ def plan_loss(loss, output, labels: list, graph: ProgramGraph, model_ops: set, l
         return LossPlan(Code(f"keras.losses.{found.pattern.data['keras']}"), y_true, output,
                         found.program_ops, found.pattern.name), regularizers
     return _custom_loss(term, output, labels, graph), regularizers
+
+
+def _sequence_loss(term, output, labels, graph: ProgramGraph) -> LossPlan | None:
+    """``tf.contrib.seq2seq.sequence_loss(logits, targets, tf.ones(...))`` (maybe in a
+    ``tf.reduce_mean``): with unit weights and TF1's default averaging over steps and batch, the
+    mean cross-entropy of every step, which is ``SparseCategoricalCrossentropy`` on the
+    (batch, steps, classes) logits."""
+    value = term
+    if value.op.type == "Mean" and value.op.inputs[0].shape.rank == 0:
+        value = value.op.inputs[0]
+    call = next((c for c in layer_calls(graph.graph) if c.kind ==
+                 "tf.contrib.seq2seq.sequence_loss" and c.outputs[0] is value), None)
+    if call is None:
+        return None
+    logits, targets, weights = call.inputs
+    config = call.config
+    default = (config.get("average_across_timesteps", True) and
+               config.get("average_across_batch", True) and
+               not config.get("sum_over_timesteps") and not config.get("sum_over_batch") and
+               not config.get("softmax_loss_function"))
+    ones = constant_value(weights) if weights.op.type == "Const" else (
+        constant_value(weights.op.inputs[1]) if weights.op.type == "Fill" else None)
+    if not default or ones is None or not np.all(ones == 1.0) or logits is not output or \
+            all(targets is not label for label in labels):
+        return None
+    ops = graph.data_ancestors([term], stop=frozenset({output.op, targets.op}))
+    return LossPlan(Code("keras.losses.SparseCategoricalCrossentropy(from_logits=True)"), targets,
+                    output, ops, call.kind)
 
 
 def _custom_loss(term, output, labels, graph: ProgramGraph) -> LossPlan:
@@ -1029,6 +1339,7 @@ def plan_models(capture) -> tuple[list, ProgramGraph]:
                             "variable, so there is no model to port")
         output, model_ops = model_output(call.loss, inputs, labels, graph, names)
         if output is None:
+            _check_rnn_calls(capture.graph)  # a sequence_length input reads as a second output
             raise PortError(f"{call.location}: the loss reads the model through more than one "
                             "tensor; tfcourse port needs one model output")
         boundary = {t.op for t in inputs} | {t.op for t in labels} | {t.op for t in flags}

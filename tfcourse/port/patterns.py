@@ -430,6 +430,23 @@ def argmax_accuracy_of_one_hot(hypothesis, y, depth, shape):
     return tf.reduce_mean(tf.cast(correct_prediction, tf.float32))
 
 
+@entry(METRICS, keras="SparseCategoricalAccuracy", ranks=(2, 1), dtypes=(None, "int32"),
+       y_true="y", y_pred="hypothesis")
+def argmax_accuracy_of_class_ids(hypothesis, y):
+    """``tf.equal(tf.argmax(h, 1, output_type=tf.int32), Y)`` with class ids ``Y``."""
+    correct = tf.equal(tf.argmax(hypothesis, 1, output_type=tf.int32), y)
+    return tf.reduce_mean(tf.cast(correct, tf.float32))
+
+
+@entry(METRICS, keras="SparseCategoricalAccuracy", ranks=(3, 2), dtypes=(None, "int32"),
+       y_true="y", y_pred="hypothesis")
+def argmax_accuracy_of_every_step(hypothesis, y):
+    """The same over every step of (batch, steps, classes) logits: Keras' sparse accuracy
+    compares on the last axis and averages over batch and steps alike."""
+    correct = tf.equal(tf.argmax(hypothesis, 2, output_type=tf.int32), y)
+    return tf.reduce_mean(tf.cast(correct, tf.float32))
+
+
 @entry(METRICS, keras="BinaryAccuracy", ranks=(2, 2), y_true="y", y_pred="hypothesis")
 def threshold_accuracy(hypothesis, y):
     """``predicted = tf.cast(h > 0.5, tf.float32)``; ``tf.reduce_mean(tf.cast(tf.equal(predicted, Y)))``."""

@@ -156,9 +156,15 @@ class _Replay:
         if len(chosen) < steps:
             return None
         self.run.batches_used += steps
-        indices = np.stack(chosen)
-        dataset = tf.data.Dataset.from_tensor_slices(indices).map(
-            lambda idx: (tf.gather(x, idx), tf.gather(y, idx)))
+        # A generator, not tf.gather on x: a dataset holding x as a constant copies all of it
+        # into its graph at every fit call (seconds and hundreds of MB for MNIST).
+        def batches():
+            for indices in chosen:
+                yield x[indices], y[indices]
+
+        signature = tuple(tf.TensorSpec((None, *array.shape[1:]), tf.as_dtype(array.dtype))
+                          for array in (x, y))
+        dataset = tf.data.Dataset.from_generator(batches, output_signature=signature)
         return dataset, steps_per_epoch
 
 

@@ -43,6 +43,7 @@ from tfcourse.port.lowering import (Code, LayerNode, ModelPlan, PortError, first
 __all__ = ["ProgramRewriter", "Rewritten"]
 
 _SESSION_CLASSES = ("Session", "InteractiveSession")
+VARIABLE_QUERIES = ("trainable_variables", "global_variables", "all_variables")
 GRAPH_QUERIES = ("get_collection", "trainable_variables", "global_variables", "local_variables",
                  "get_default_graph", "get_variable_scope", "all_variables",
                  "model_variables", "moving_average_variables")
@@ -59,7 +60,7 @@ class Rewritten:
     Attributes:
         lines: the Keras program's body as ``(text, TF1 line it came from or None)``.
         layers: one row per layer: (model, layer name, Keras layer, TF1 line, pattern, standard).
-        weights: per model (creation order), ``[(layer name, weight, TF1 variable, shape)]``.
+        weights: per model (creation order), ``[(layer name, Weight)]``.
         notes: what the reader should know (mapped approximately, kept as is).
     """
 
@@ -80,6 +81,15 @@ def _parents(tree: ast.AST) -> dict:
 def _body_fields(node) -> list[str]:
     return [name for name in ("body", "orelse", "finalbody", "handlers")
             if isinstance(getattr(node, name, None), list)]
+
+
+def _name_at(target, path: tuple) -> str | None:
+    """The name at ``path`` in an assignment target: ``(0, 1)`` of ``(a, b), c`` is ``b``."""
+    for index in path:
+        if not isinstance(target, (ast.Tuple, ast.List)) or index >= len(target.elts):
+            return None
+        target = target.elts[index]
+    return target.id if isinstance(target, ast.Name) else None
 
 
 def _is_call_to(node, aliases: set, names: tuple) -> bool:
@@ -313,10 +323,12 @@ class ProgramRewriter:
             found = []
             if plan.loss is None:
                 continue
+            tried = set()
             for record in self.capture.runs:
                 for leaf in record.leaves:
-                    if not is_tensor(leaf) or any(leaf is t for t, _, _ in found):
+                    if not is_tensor(leaf) or leaf.ref() in tried:
                         continue
+                    tried.add(leaf.ref())
                     metric = first_match(
                         "METRICS", leaf, self.graph,
                         accept=lambda m: self._is_output(
@@ -411,18 +423,59 @@ class ProgramRewriter:
                         replacements.append((argument, repr(str(op.outputs[0]))))
         return replacements
 
+    def _variable_queries(self, statement) -> list:
+        """``tf.trainable_variables()`` read by kept code, as the one model's variables."""
+        queries = [node for node in ast.walk(statement)
+                   if _is_call_to(node, self.tf_aliases, VARIABLE_QUERIES) and not node.args]
+        if not queries:
+            return []
+        trained = [p for p in self.plans if p.loss is not None]
+        if len(trained) != 1:
+            return []
+        plan = trained[0]
+        model = self._model_expression(plan, statement)
+        self.notes.append(f"{self.where(statement)}: `{self.text(queries[0])}` became "
+                          f"`{model}.trainable_variables` (Keras names a weight by its layer: "
+                          "`v.path`, not TF1's scope)")
+        return [(node, f"{model}.trainable_variables") for node in queries]
+
+    def _static_shapes(self, statement) -> list:
+        """``X.shape.as_list()`` and ``X.get_shape()`` of a value that is now a Keras tensor,
+        whose shape is a tuple: ``list(X.shape)`` and ``X.shape``."""
+        keras_names = set(self.expressions.values())
+        replacements = []
+        for node in ast.walk(statement):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            owner = node.func.value
+            if node.func.attr == "get_shape" and isinstance(owner, ast.Name) and \
+                    owner.id in keras_names:
+                replacements.append((node, f"{owner.id}.shape"))
+            elif node.func.attr == "as_list" and (
+                    isinstance(owner, ast.Attribute) and owner.attr == "shape" or
+                    isinstance(owner, ast.Call) and isinstance(owner.func, ast.Attribute) and
+                    owner.func.attr == "get_shape") and not node.args:
+                root = owner.value if isinstance(owner, ast.Attribute) else owner.func.value
+                if isinstance(root, ast.Name) and root.id in keras_names:
+                    replacements.append((node, f"list({root.id}.shape)"))
+        outer = [r for r in replacements if not any(
+            r[0] is not other[0] and r[0] in ast.walk(other[0]) for other in replacements)]
+        return outer
+
     def _keep(self, statement, indent: str, out: list) -> None:
         """The statement's original text, re-indented to ``indent``."""
-        printed = self._printed_graph_objects(statement)
-        if printed:
+        tensors = self._printed_graph_objects(statement)
+        printed = tensors + self._variable_queries(statement) + self._static_shapes(statement)
+        if tensors:
             self.notes.append(f"{self.where(statement)}: it printed a TF1 graph tensor; the Keras "
                               "program prints the same description as text")
+        if printed:
             text = self._statement_text_with(statement, printed)
             for line in text.splitlines():
                 out.append((indent + line, statement.lineno))
             saved = set(self.dropped_names)
-            self.dropped_names -= {node.id for node, _ in printed}
-            self._check_no_tf(statement)
+            self.dropped_names -= {node.id for node, _ in printed if isinstance(node, ast.Name)}
+            self._check_no_tf(statement, replaced=[node for node, _ in printed])
             self.dropped_names = saved
             return
         start = statement.lineno
@@ -440,9 +493,12 @@ class ProgramRewriter:
             out.append((line.rstrip(), start + offset))
         self._check_no_tf(statement)
 
-    def _check_no_tf(self, statement) -> None:
+    def _check_no_tf(self, statement, replaced=()) -> None:
         bound = set(self.expressions.values()) | set(self.model_names.values())
+        inside_replaced = {id(n) for r in replaced for n in ast.walk(r)}
         for node in ast.walk(statement):
+            if id(node) in inside_replaced:
+                continue
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and \
                     node.id in self.dropped_names and node.id not in bound:
                 raise PortError(f"{self.where(node)}: `{self.text(self.parents.get(node, node))}` "
@@ -504,8 +560,9 @@ class ProgramRewriter:
             self._block(statement.body, inner, out)
             return
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            if self._only_builds_graph(statement) and not isinstance(self.parents.get(statement),
-                                                                     ast.ClassDef):
+            if (self._only_builds_graph(statement) or statement in self._graph_helpers()) and \
+                    not isinstance(self.parents.get(statement), ast.ClassDef):
+                self._drop(statement)
                 return
             self._header(statement, indent, out)
             mark = len(out)
@@ -704,9 +761,48 @@ class ProgramRewriter:
                 return plan
         return None
 
+    def _graph_helpers(self) -> set:
+        """Statements that make TF1 objects without ops and feed only the graph's construction:
+        ``cell = tf.contrib.rnn.BasicLSTMCell(...)``, ``def lstm_cell(): ...``, the
+        ``MultiRNNCell`` of them. What they describe is in the Keras layers now."""
+        if hasattr(self, "_helpers"):
+            return self._helpers
+        candidates = []
+        for node in ast.walk(self.tree):
+            if isinstance(node, (ast.Assign, ast.FunctionDef)) and node not in \
+                    self.graph_statements and node not in self.runs_by_statement and any(
+                    isinstance(n, ast.Name) and n.id in self.tf_aliases for n in ast.walk(node)):
+                if isinstance(node, ast.FunctionDef) and isinstance(self.parents.get(node),
+                                                                    ast.ClassDef):
+                    continue
+                names = ({node.name} if isinstance(node, ast.FunctionDef) else
+                         {n.id for t in node.targets for n in ast.walk(t)
+                          if isinstance(n, ast.Name)})
+                if names:
+                    candidates.append((node, names))
+        helpers: set = set()
+        changed = True
+        while changed:
+            changed = False
+            for node, names in candidates:
+                if node in helpers:
+                    continue
+                readers = [self.statement_at.get(n.lineno) for n in ast.walk(self.tree)
+                           if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+                           and n.id in names]
+                readers = [r for r in readers if not self._within(r, node) and r is not node]
+                if readers and all(r in self.graph_statements and r not in self.delegating
+                                   or r in helpers for r in readers):
+                    helpers.add(node)
+                    changed = True
+        self._helpers = helpers
+        return helpers
+
     def _only_for_the_graph(self, statement) -> bool:
         """``bn_params = {'is_training': is_training, 'decay': 0.9}``: built from graph objects
         and read only by lines that build the graph (whose Keras code replaces them)."""
+        if statement in self._graph_helpers():
+            return True
         if not isinstance(statement, ast.Assign):
             return False
         reads = {n.id for n in ast.walk(statement.value) if isinstance(n, ast.Name)}
@@ -925,6 +1021,15 @@ class ProgramRewriter:
 
     def _layer_lines(self, plan, node: LayerNode, statement) -> list[str]:
         target = self._target(statement)
+        if target is None and node.target_path and isinstance(statement, ast.Assign):
+            target = _name_at(statement.targets[0], node.target_path)
+        if target is not None and plan.minimize is not None and plan.minimize.loss is not None \
+                and node.output is not plan.minimize.loss and (self.graph.line(
+                    plan.minimize.loss.op) or 0) in range(statement.lineno,
+                                                          statement.end_lineno + 1):
+            # `cost = tf.reduce_mean(tf.square(tf.matmul(X, W) + b - Y))`: `cost` is the loss
+            target = emit.python_name("prediction" if node.output is plan.output else
+                                      node.keras.lower(), self.taken)
         inputs = [self._expression(tensor, plan) for tensor in node.inputs]
         if target is None:
             target = emit.python_name(node.keras.lower(), self.taken)
@@ -935,7 +1040,9 @@ class ProgramRewriter:
         lines = []
         standard = node.keras != "Custom"
         expression = None
-        if node.keras == "Custom" and not node.weights:
+        if node.arguments.get("_code"):
+            expression = node.arguments["_code"].format(*inputs)
+        elif node.keras == "Custom" and not node.weights:
             expression = emit.keras_ops_code(
                 node.ops, {t.ref(): e for t, e in zip(node.inputs, inputs)}, self.graph,
                 node.output)
@@ -1140,11 +1247,8 @@ class ProgramRewriter:
         return written
 
     def _weight_rows(self, plan) -> list:
-        rows = []
-        for node in plan.layers:
-            for weight in node.weights:
-                rows.append((node.name, weight.name, weight.variable.op.name, tuple(weight.shape)))
-        return rows
+        """``(layer name, Weight)`` of each Keras weight the TF1 run's values go to."""
+        return [(node.name, weight) for node in plan.layers for weight in node.weights]
 
     # -- runs: what sess.run becomes ---------------------------------------------------------
 
@@ -1436,9 +1540,29 @@ class ProgramRewriter:
                 prediction = (f"keras.Model({model}.inputs, {model}.get_layer("
                               f"{emit.literal(node.name)}).output).predict_on_batch({x})")
             return ("head", f"keras.ops.convert_to_numpy({name}({y}, {prediction}))", plan)
+        fed = self._fed_computation(leaf, feeds)
+        if fed is not None:
+            return ("expression", fed, None)
         # computed from constants only, or on the fly from the model's output
         return ("expression", self._translate_expression(element, leaf, feeds, call,
                                                          statement), None)
+
+    def _fed_computation(self, leaf, feeds) -> str | None:
+        """``rmse`` computed from fed placeholders only (no variable): its keras.ops code on the
+        fed values, each as an array of its placeholder's dtype (as TF1 converted it)."""
+        if not is_tensor(leaf):
+            return None
+        fed = {tensor.op: (tensor, text) for tensor, (text, _) in feeds.items()}
+        ops = self.graph.data_ancestors([leaf], stop=set(fed))
+        if any(op.type == "Placeholder" and op not in fed or op.type in (
+                "VarHandleOp", "VariableV2", "ReadVariableOp") for op in ops):
+            return None
+        names = {}
+        for op in ops & set(fed):
+            tensor, text = fed[op]
+            names[tensor.ref()] = self._data_text(tensor, feeds[tensor], cast=True)
+        code = emit.keras_ops_code(ops - set(fed), names, self.graph, leaf)
+        return None if code is None else f"keras.ops.convert_to_numpy({code})"
 
     def _fetch_code(self, call, record, statement) -> str:
         fetch = call.args[0] if call.args else next(
@@ -1484,6 +1608,16 @@ class ProgramRewriter:
             done = {id(t) for t, _ in predicts}
         else:
             done = set()
+        evaluations = [(target, item) for target, item in zip(targets, items)
+                       if item[0] == "evaluate" and id(target) not in done]
+        calls = {item[1][:item[1].rindex("[")] for _, item in evaluations}
+        if len(evaluations) > 1 and len(calls) == 1:  # one test_on_batch for all its values
+            name = emit.python_name("evaluation", self.taken)
+            lines.append(f"{name} = {calls.pop()}")
+            names = ", ".join(self.text(t) for t, _ in evaluations)
+            values = ", ".join(f"{name}{item[1][item[1].rindex('['):]}" for _, item in evaluations)
+            lines.append(f"{names} = {values}")
+            done |= {id(t) for t, _ in evaluations}
         for target, item in zip(targets, items):
             if id(target) in done:
                 continue
