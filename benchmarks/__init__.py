@@ -6,14 +6,16 @@ Speed suite (``python -m benchmarks [NAME ...]``; see README.md):
 * ``matmul``: float32 matmul peak and the matmul floor of one MLP training step;
 * ``labs``: legacy TF1 vs TF2 port vs Keras tier of a lab, samples/s at batch 100 and 1024;
 * ``optimizers``: every tfcourse optimizer vs its Keras built-in (update alone, and model.fit);
-* ``tuner``: trials per hour of ``tfcourse tune`` on a fixed small search.
+* ``tuner``: trials per hour of ``tfcourse tune`` on a fixed small search;
+* ``port``: ``tfcourse port`` per program against one run of its first steps, and the wall
+  time of ``tfcourse compare`` on the README's main job.
 
 Accuracy benchmarks (scripts): ``bn_first_epoch.py``, ``labs_accuracy.py``.
 """
 
-SUITE = ("startup", "matmul", "labs", "optimizers", "tuner")
+SUITE = ("startup", "matmul", "labs", "optimizers", "tuner", "port")
 """The speed benchmarks in the order ``python -m benchmarks`` runs them."""
 
 MODULES = {"startup": "startup", "matmul": "matmul", "labs": "labs_throughput",
-           "optimizers": "optimizers", "tuner": "tuner"}
+           "optimizers": "optimizers", "tuner": "tuner", "port": "port"}
 """Benchmark name -> module of this package (each has ``main(argv, quick, results_dir)``)."""
