@@ -12,15 +12,15 @@ FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"
 
 @pytest.fixture
 def float64():
-    """Run a test with Keras' floatx set to float64, then restore it."""
-    import keras
+    """Run a test with Keras' floatx and global dtype policy at float64, then restore both.
 
-    previous = keras.config.floatx()
-    keras.config.set_floatx("float64")
-    try:
+    floatx alone is not enough once any layer exists: Keras keeps the float32 policy
+    it derived then (see :func:`tfcourse._precision.float64_keras`).
+    """
+    from tfcourse._precision import float64_keras
+
+    with float64_keras():
         yield
-    finally:
-        keras.config.set_floatx(previous)
 
 
 @pytest.fixture(scope="session")

@@ -59,7 +59,7 @@ def test_unknown_or_maxout_name_raises():
 def test_public_names():
     assert sorted(L.__all__) == sorted(
         ["ACTIVATIONS", "BatchNormalization", "Dropout", "Maxout", "PopulationStatistics",
-         "activation_layer", "calibrate_population_statistics"])
+         "TF1Dense", "activation_layer", "calibrate_population_statistics"])
     for name in L.__all__:
         assert getattr(L, name) is not None
     assert keras.saving.get_registered_object("tfcourse>BatchNormalization") is L.BatchNormalization

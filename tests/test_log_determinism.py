@@ -61,7 +61,7 @@ def test_same_seed_logs_identical_scalars(first, tmp_path):
     tags = {tag for _, tag, _ in first}
     # the curves a user looks at are all there (and compared)
     assert {"epoch_loss", "epoch_accuracy", "epoch_test_accuracy", "step_loss",
-            "gradient_norm/global", "activations/activation_1/p50"} <= tags
+            "gradient_norm/global", "activations/L1/p50"}  # L1 = relu(X W1 + b1) <= tags
     assert sum(tag == "step_loss" for _, tag, _ in first) == 8  # 2 epochs x 4 steps
     assert sorted(second) == sorted(first)
     different = sorted(key for key in first if first[key] != second[key])

@@ -266,7 +266,7 @@ def test_cli_nan_stops_with_one_error_line_and_exit_1(tmp_path):
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1
     assert re.match(r"error: Training stopped at step \d \(epoch 1\): the loss is \S+; "
-                    r"the gradients of layer `logits` became non-finite first", errors[0]), errors
+                    r"the gradients of layer `hypothesis` became non-finite first", errors[0]), errors
     # the lab runs its 4 steps per epoch in one call (steps_per_execution); the guard
     # replays them and names the step that one step per call names
     single = _cli(tmp_path / "single", BAD_ROW=0, BAD_VALUE=3e38, ONE_STEP_PER_CALL=1)

@@ -330,7 +330,15 @@ def ported_lab(lab: Lab):
 
 
 def _draw_weights(model: keras.Model, seed: int) -> None:
-    """Draw every weight again with its layer's initializer, seeded ``seed + k`` (reproducible)."""
+    """Draw every weight again with its layer's initializer, seeded ``seed + k``, and start the
+    k-th dropout layer's mask stream at seed ``seed + 1000 + k`` (the same run in any process)."""
+    dropout = 0
+    for layer in model.layers:
+        generator = getattr(layer, "seed_generator", None)
+        if generator is not None:
+            generator.state.assign(np.array([seed + 1000 + dropout, 0],
+                                            dtype=generator.state.dtype))
+            dropout += 1
     k = 0
     for layer in model.layers:
         for attribute in ("kernel", "bias", "gamma", "beta"):
@@ -364,10 +372,16 @@ def plain_model(model: StepLossModel) -> keras.Model:
 def batch_norm_lab_parameters(lab: Lab) -> int:
     """``count_params()`` of the batch-norm lab's network (without ``step_losses``), from its sizes.
 
-    :attr:`tfcourse.models.MLPSpec.num_parameters` of the lab's spec, less
-    one bias per hidden unit (the program computes ``z = x W``).
+    Each hidden layer is ``z = x W`` (no bias) and a ``BatchNormalization``
+    holding gamma, beta and the two population statistics per unit; the
+    logits layer has its bias.
     """
-    return lab.spec().num_parameters - sum(lab.hidden_sizes)
+    spec = lab.spec()
+    total, fan_in = 0, spec.input_size
+    for units in lab.hidden_sizes:
+        total += fan_in * units + 4 * units
+        fan_in = units
+    return total + (fan_in + 1) * spec.num_classes
 
 
 def set_initial_weights(model: keras.Model, weights: Sequence[np.ndarray]) -> None:
