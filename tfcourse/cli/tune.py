@@ -5,6 +5,8 @@
     tfcourse tune ... --workers N                           # chief + N workers on 127.0.0.1
     tfcourse tune ... --role chief  --oracle HOST:PORT      # several machines
     tfcourse tune ... --role worker --oracle HOST:PORT [--worker-id NAME]
+    tfcourse tune ... --final-training [--time-budget S]   # then the best configuration, once
+    tfcourse tune --report DIR                              # the report of a search, again
 
 Re-running the same command resumes the search; a completed search does
 nothing and says so; a changed space needs ``--overwrite``. The work is done
@@ -29,11 +31,13 @@ def add_parser(subparsers) -> None:
         "tune",
         help="search activation, initialization, optimizer... with KerasTuner",
         description=(
-            "Search the course's MLP choices (depth, width, activation, initializer, batch "
-            "norm, dropout, optimizer, learning rate and decay, batch size) with KerasTuner, "
-            "log every trial to TensorBoard with its hyperparameters, then print the best "
-            "trials and the best model's test accuracy. Re-running the same command resumes "
-            "the search."
+            "Search the course's MLP or CNN choices (depth, width, conv blocks, activation, "
+            "initializer, batch norm, dropout, optimizer, learning rate and decay, batch size) "
+            "with KerasTuner, log every trial to TensorBoard with its hyperparameters, then "
+            "print the best trials and the best model's test accuracy (or train the best "
+            "configuration once more and evaluate that, with --final-training) and write a "
+            "report with figures in DIR/report. Re-running the same command resumes the "
+            "search."
         ),
     )
     parser.add_argument("--space", default=None, metavar="FILE",
@@ -66,6 +70,16 @@ def add_parser(subparsers) -> None:
                         help="a model with more parameters fails its trial (default: 20000000)")
     parser.add_argument("--data-dir", default=None,
                         help="folder holding the dataset files (see `tfcourse data info`)")
+    parser.add_argument("--time-budget", type=float, default=None, metavar="S",
+                        help="seconds for the search and the final training together: no "
+                             "trial starts that would not leave time for both")
+    parser.add_argument("--final-training", action="store_true", default=None,
+                        help="after the search, train the best configuration on the whole "
+                             "training set and evaluate it once on the test set (the search "
+                             "itself then never looks at the test set)")
+    parser.add_argument("--report", default=None, metavar="DIR",
+                        help="write the report of the search in DIR again (DIR/report: "
+                             "Markdown and figures) and exit")
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="json prints the result as JSON on stdout")
     distributed = parser.add_argument_group("distributed search (KerasTuner chief/workers)")
@@ -118,9 +132,12 @@ def _child_args(config) -> list[str]:
             "--patience", str(config.patience), "--hyperband-factor",
             str(config.hyperband_factor), "--max-params", str(config.max_params)]
     for flag, value in (("--space", config.space_file), ("--num-train", config.num_train),
-                        ("--num-test", config.num_test), ("--data-dir", config.data_dir)):
+                        ("--num-test", config.num_test), ("--data-dir", config.data_dir),
+                        ("--time-budget", config.time_budget)):
         if value is not None:
             argv += [flag, str(value)]
+    if config.final_training:  # the chief's budget keeps time for it; the launcher runs it
+        argv.append("--final-training")
     return argv
 
 
@@ -138,6 +155,8 @@ def _print_logs(config, stream) -> None:
 def starting(args: argparse.Namespace) -> str:
     if args.role == "worker":
         return f"Tuning worker for the chief at {args.oracle}"
+    if args.report is not None:
+        return f"Tuning: writing the report of the search in {args.report}"
     where = args.dir or DEFAULT_DIR
     return f"Tuning: KerasTuner search in {where}"
 
@@ -147,9 +166,15 @@ def run(args: argparse.Namespace) -> int:
         _check_usage(args)
     except SystemExit as usage_error:  # parser.error: message printed, exit status 2
         return int(usage_error.code or 2)
+    stream = sys.stderr if args.format == "json" else sys.stdout
+    if args.report is not None:
+        from tfcourse.tuning import search_report  # noqa: PLC0415
+
+        print(f"Report: {search_report.write_report(args.report)} (figures beside it)",
+              file=stream)
+        return 0
     from tfcourse.tuning import distributed, search  # noqa: PLC0415
 
-    stream = sys.stderr if args.format == "json" else sys.stdout
     if args.role == "worker":
         # Fail fast, before loading data, when no chief is there.
         host, port = distributed.parse_address(args.oracle)
@@ -166,6 +191,7 @@ def run(args: argparse.Namespace) -> int:
         num_train=args.num_train, num_test=args.num_test,
         hyperband_factor=args.hyperband_factor, max_params=args.max_params,
         data_dir=args.data_dir, overwrite=args.overwrite or None,
+        time_budget=args.time_budget, final_training=args.final_training,
     )
 
     if args.workers is not None:
@@ -205,7 +231,7 @@ def _run_launcher(args, config, search, distributed, stream) -> int:
         print(f"The search in {state.directory} is complete ({state.completed_trials} trials); "
               f"nothing to do. Raise --max-trials to continue it, or --overwrite to start "
               f"again.", file=sys.stderr)
-        _print_result(search.report(config, nothing_to_do=True, stream=stream), args.format)
+        _print_result(search.finish(config, nothing_to_do=True, stream=stream), args.format)
         return 0
     if state.resumed:
         print(f"Resuming the search in {state.directory}: {state.completed_trials} trial(s) "
@@ -216,7 +242,7 @@ def _run_launcher(args, config, search, distributed, stream) -> int:
                        stream=sys.stderr)
     wall = time.monotonic() - start
     print(f"Distributed search finished in {wall:.1f} s", file=sys.stderr)
-    result = search.report(config, stream=stream)
+    result = search.finish(config, stream=stream)
     _print_result(result, args.format)
     _print_logs(config, stream)
     return 0

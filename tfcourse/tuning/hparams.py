@@ -63,8 +63,8 @@ def hparams_objects(space: SearchSpace) -> dict[str, Any]:
     """name -> ``hparams_api.HParam`` for every hyperparameter of ``space``."""
     from tensorboard.plugins.hparams import api  # noqa: PLC0415
 
-    return {name: api.HParam(name, _domain(api, domain))
-            for name, domain in space.domains.items()}
+    return {name: api.HParam(name, _domain(api, space.domains[name]))
+            for name in space.active_names()}
 
 
 def hparams_values(space: SearchSpace, values: dict[str, Any]) -> dict[Any, Any]:

@@ -1,8 +1,11 @@
-"""A KerasTuner HyperModel over the course's MLP choices (seed 000's homework).
+"""A KerasTuner HyperModel over the course's MLP and CNN choices (seed 000's homework).
 
 ``CourseHyperModel.build(hp)`` turns one point of a :class:`SearchSpace`
 into ``tfcourse.models.MLPSpec`` (depth x width, activation, initializer,
-batch norm, dropout), builds it with ``tfcourse.models.build_model`` and
+batch norm, dropout) or, for ``model = "cnn"``, ``tfcourse.models.ConvSpec``
+(conv blocks of filters * 2**(i-1) filters, kernel size, stride, padding,
+max pooling, conv dropout, then a dense head of ``num_layers`` x ``units``),
+builds it with ``tfcourse.models.build_model`` and
 compiles it with a tfcourse optimizer whose learning rate follows a seed 003
 decay rule. ``fit(hp, model, x, y, ...)`` reads ``batch_size`` and ``epochs``
 from the same point (KerasTuner's way of tuning them, keras-tuner PR #622);
@@ -33,7 +36,8 @@ from tfcourse._validation import check_int
 from tfcourse.training import MiniBatches
 from tfcourse.tuning.space import SearchSpace, course_space
 
-__all__ = ["CourseHyperModel", "count_parameters", "make_schedule", "make_optimizer"]
+__all__ = ["CourseHyperModel", "count_parameters", "epoch_dataset", "evaluation_dataset",
+           "build_training_state", "make_optimizer", "make_schedule", "steps_per_execution"]
 
 # Seed 003's examples: alpha = alpha_0 / (1 + 1 * epoch), 0.95 ** epoch * alpha_0,
 # k / sqrt(epoch) * alpha_0 and k / sqrt(t) * alpha_0 with k = 1, and a staircase that
@@ -82,8 +86,15 @@ def make_optimizer(name: str, learning_rate: Any, convention: str):
     return cls(learning_rate, convention=convention, **required)
 
 
-def count_parameters(spec: models.MLPSpec) -> int:
-    """Trainable parameters of ``spec``'s model, computed without building it."""
+def count_parameters(spec: models.MLPSpec | models.ConvSpec) -> int:
+    """Trainable parameters of ``spec``'s model, computed without building it.
+
+    A ``ConvSpec``: its :attr:`~tfcourse.models.ConvSpec.num_parameters` less
+    the statistics batch norm keeps (4 vectors and a counter per BN layer).
+    """
+    if isinstance(spec, models.ConvSpec):
+        normalized = (*spec.filters, *spec.dense_sizes) if spec.batch_norm else ()
+        return spec.num_parameters - sum(4 * width + 1 for width in normalized)
     width = spec.input_size
     total = 0
     pieces = spec.num_pieces if spec.activation == "maxout" else 1
@@ -95,12 +106,33 @@ def count_parameters(spec: models.MLPSpec) -> int:
     return total + (width + 1) * spec.num_classes
 
 
+STEPS_PER_EXECUTION = 1
+"""Training steps per ``tf.function`` call at most (``model.compile(steps_per_execution=...)``).
+
+A call costs a few hundred microseconds on a CPU, a large share of a small
+MLP's step; the value changes no result (the same updates in the same order).
+"""
+
+
+def steps_per_execution(steps_per_epoch: int, requested: int = STEPS_PER_EXECUTION) -> int:
+    """The largest divisor of ``steps_per_epoch`` that is at most ``requested``.
+
+    Keras runs whole executions: a remainder would take the next epoch's first
+    mini-batches into this epoch and move every epoch end.
+    """
+    requested = max(1, min(int(requested), int(steps_per_epoch)))
+    return max(d for d in range(1, requested + 1) if steps_per_epoch % d == 0)
+
+
 class CourseHyperModel(keras_tuner.HyperModel):
-    """The course's MLP classifier as a KerasTuner HyperModel.
+    """The course's MLP and CNN classifiers as a KerasTuner HyperModel.
 
     Args:
         space: a :class:`SearchSpace`. Defaults to :func:`course_space`.
         input_size: inputs per example (784 for MNIST). >= 1.
+        image_shape: ``(height, width, channels)`` of the images a cnn
+            reshapes the ``input_size`` inputs to. Defaults to a square single
+            channel (28 x 28 x 1 for 784 inputs).
         num_classes: output classes. >= 2.
         num_train: training examples per epoch (for the schedules'
             ``steps_per_epoch``). >= 1.
@@ -119,11 +151,15 @@ class CourseHyperModel(keras_tuner.HyperModel):
     """
 
     def __init__(self, space: SearchSpace | None = None, *, input_size: int = 784,
-                 num_classes: int = 10, num_train: int = 60000, seed: int = 0,
-                 max_params: int = 20_000_000, verbose: int = 0):
+                 image_shape: tuple | None = None, num_classes: int = 10,
+                 num_train: int = 60000, seed: int = 0, max_params: int = 20_000_000,
+                 verbose: int = 0):
         super().__init__(name="course_mlp", tunable=True)
         self.space = course_space() if space is None else space
         self.input_size = check_int("input_size", input_size, 1)
+        side = math.isqrt(self.input_size)
+        self.image_shape = (tuple(image_shape) if image_shape is not None
+                            else (side, side, 1) if side * side == self.input_size else None)
         self.num_classes = check_int("num_classes", num_classes, 2)
         self.num_train = check_int("num_train", num_train, 1)
         self.seed = check_int("seed", seed, 0)
@@ -133,8 +169,30 @@ class CourseHyperModel(keras_tuner.HyperModel):
     def declare_hyperparameters(self, hp):
         self.space.declare(hp)
 
-    def spec(self, values: dict[str, Any]) -> models.MLPSpec:
-        """The ``MLPSpec`` of one point of the space."""
+    def spec(self, values: dict[str, Any]) -> models.MLPSpec | models.ConvSpec:
+        """The ``MLPSpec`` (or ``ConvSpec`` for ``model = "cnn"``) of one point of the space."""
+        if values.get("model") == "cnn":
+            if self.image_shape is None:
+                raise ValueError(
+                    f"A cnn needs images: `input_size`={self.input_size} is not a square "
+                    f"number of pixels; give image_shape=(height, width, channels)")
+            return models.ConvSpec(
+                input_shape=self.image_shape,
+                filters=tuple(values["filters"] * 2 ** i for i in range(values["conv_blocks"])),
+                kernel_size=values["kernel_size"],
+                strides=values["strides"],
+                padding=values["padding"],
+                pool=values["pool"],
+                batch_norm=values["batch_norm"],
+                conv_dropout_rate=values["conv_dropout"] or None,
+                dense_sizes=(values["units"],) * values["num_layers"],
+                dropout_rate=values["dropout"] or None,
+                num_classes=self.num_classes,
+                activation=values["activation"],
+                kernel_initializer=values["initializer"],
+                weight_decay=values.get("weight_decay", 0.0),
+                name="course_cnn",
+            )
         return models.MLPSpec(
             input_size=self.input_size,
             hidden_sizes=(values["units"],) * values["num_layers"],
@@ -157,9 +215,11 @@ class CourseHyperModel(keras_tuner.HyperModel):
                 f"cannot build this configuration: {error}") from error
         size = count_parameters(spec)
         if size > self.max_params:
+            layers = (f"filters {spec.filters}, dense sizes {spec.dense_sizes}"
+                      if isinstance(spec, models.ConvSpec) else f"hidden sizes {spec.hidden_sizes}")
             raise keras_tuner.errors.FailedTrialError(
                 f"the model has {size} trainable parameters, over max_params={self.max_params} "
-                f"(hidden sizes {spec.hidden_sizes}, activation {spec.activation!r})")
+                f"({layers}, activation {spec.activation!r})")
         keras.utils.set_random_seed(self.seed)
         try:
             model = models.build_model(spec, seed=self.seed)
@@ -174,7 +234,9 @@ class CourseHyperModel(keras_tuner.HyperModel):
             optimizer=optimizer,
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
             metrics=["accuracy"],
+            steps_per_execution=steps_per_execution(steps_per_epoch),
         )
+        build_training_state(model, self.input_size)
         return model
 
     def fit(self, hp, model, x=None, y=None, *, epochs=None, initial_epoch=0, **kwargs):
@@ -182,15 +244,20 @@ class CourseHyperModel(keras_tuner.HyperModel):
 
         ``epochs`` and ``batch_size`` default to the point's values (a batch
         larger than the data is the whole data, as in Keras). Arrays ``x, y``
-        are cut into :class:`tfcourse.training.MiniBatches` (``shuffle=False``
-        keeps their order); anything else (a dataset) goes to ``model.fit``
-        as it is. With ``initial_epoch >= epochs`` nothing is trained.
+        are cut into the mini-batches of :class:`tfcourse.training.MiniBatches`
+        (``shuffle=False`` keeps their order), served by :func:`epoch_dataset`;
+        arrays in ``validation_data`` by :func:`evaluation_dataset`; anything
+        else (a dataset) goes to ``model.fit`` as it is. With
+        ``initial_epoch >= epochs`` nothing is trained.
         """
         values = self.space.declare(hp)
         epochs = values["epochs"] if epochs is None else epochs  # Hyperband passes its own
         kwargs.setdefault("verbose", self.verbose)
         batch_size = kwargs.pop("batch_size", None) or values["batch_size"]
         shuffle = kwargs.pop("shuffle", True)
+        validation = kwargs.get("validation_data")
+        if isinstance(validation, (tuple, list)) and len(validation) == 2:
+            kwargs["validation_data"] = evaluation_dataset(*validation)
         if y is None:
             return model.fit(x, epochs=epochs, initial_epoch=initial_epoch, **kwargs)
         x, y = np.asarray(x), np.asarray(y)
@@ -205,7 +272,59 @@ class CourseHyperModel(keras_tuner.HyperModel):
             history = keras.callbacks.History()
             history.set_model(model)
             return history
-        return model.fit(batches.epochs(initial_epoch, epochs), epochs=epochs,
+        return model.fit(epoch_dataset(batches, initial_epoch, epochs), epochs=epochs,
                          initial_epoch=initial_epoch, steps_per_epoch=len(batches),
                          shuffle=False, **kwargs)
 
+
+def build_training_state(model, input_size: int) -> None:
+    """Create the optimizer's slots and the loss and metric variables now, outside ``fit``.
+
+    Keras 3 on TensorFlow creates them while it traces the training step, and
+    a ``tf.function`` whose first trace creates variables is traced a second
+    time: about 0.2 s per trial for a small MLP on 2 CPU cores, a tenth of a
+    small trial (``benchmarks/tuner.py``). Built here (the loss and metrics on
+    one example of zeros, ``training=False``: no weight, statistic or seed
+    changes), the step is traced once. ``fit`` resets the metrics first.
+    """
+    model.optimizer.build(model.trainable_variables)
+    x = np.zeros((1, input_size), np.float32)
+    y = np.zeros((1,), np.int64)
+    y_pred = model(x, training=False)
+    model.compute_loss(x=x, y=y, y_pred=y_pred, training=False)
+    model.compute_metrics(x, y, y_pred, sample_weight=None)
+
+
+def epoch_dataset(batches: MiniBatches, start: int, stop: int):
+    """The mini-batches of epochs ``start`` .. ``stop - 1`` as one ``tf.data.Dataset``.
+
+    The same batches, in the same order, as ``batches.epochs(start, stop)``
+    (each epoch's permutation from ``(seed, epoch)``, its last mini-batch
+    holding the ``m mod b`` examples left over), gathered by index from the
+    arrays in memory. Its batch dimension is unknown (``None``), so Keras
+    traces the training step once per trial: a Python generator of NumPy
+    batches made it trace twice (a second time for the short last
+    mini-batch) and cost a Python call per step (``benchmarks/tuner.py``).
+    """
+    import tensorflow as tf  # noqa: PLC0415
+
+    orders = np.stack([batches.order(epoch) for epoch in range(start, stop)]).astype(np.int64)
+    x, y = tf.constant(batches.x), tf.constant(batches.y)
+    size = batches.batch_size
+    dataset = tf.data.Dataset.from_tensor_slices(orders).flat_map(
+        lambda order: tf.data.Dataset.from_tensor_slices(order).batch(size))
+    return dataset.map(lambda rows: (tf.gather(x, rows), tf.gather(y, rows))).prefetch(
+        tf.data.AUTOTUNE)
+
+
+EVALUATION_BATCH_SIZE = 1024
+"""Examples per step when a trial's validation set is evaluated (the metrics are sums:
+the batch size changes nothing but the float32 rounding of the loss's last bits)."""
+
+
+def evaluation_dataset(x, y, batch_size: int = EVALUATION_BATCH_SIZE):
+    """``(x, y)`` in batches of ``batch_size`` with an unknown batch dimension (one trace)."""
+    import tensorflow as tf  # noqa: PLC0415
+
+    return tf.data.Dataset.from_tensor_slices((np.asarray(x), np.asarray(y))).batch(
+        batch_size).prefetch(tf.data.AUTOTUNE)

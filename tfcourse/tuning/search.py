@@ -10,7 +10,7 @@
 3. load the data and hold out the last ``validation_split`` of the training
    set for validation;
 4. check the objective against the metrics the fit will report, by compiling
-   and evaluating (not training) the default model on a few examples;
+   (not training) the default model;
 5. search: every trial is built after ``keras.backend.clear_session()``
    (KerasTuner's ``Tuner._try_build``), trains with early stopping on the
    objective, and logs to TensorBoard with its hyperparameters (HParams);
@@ -76,9 +76,16 @@ from typing import Any, Iterator
 import keras_tuner
 
 from tfcourse import checkpointing
-from tfcourse._validation import TfcourseError, check_choice, check_int, check_range
-from tfcourse.tuning import trial_resume
-from tfcourse.tuning.space import TUNERS, Fixed, SearchSpace, course_space, load_space_file
+from tfcourse._validation import TfcourseError, check_bool, check_choice, check_int, check_range
+from tfcourse.tuning import budget, trial_resume
+from tfcourse.tuning.space import (
+    CONV_NAMES,
+    TUNERS,
+    Fixed,
+    SearchSpace,
+    course_space,
+    load_space_file,
+)
 
 __all__ = [
     "NotASearchDirectoryError",
@@ -135,6 +142,16 @@ class SearchConfig:
         overwrite: empty the directory first.
         data_dir: where the dataset files are (see ``tfcourse.data.load``).
         max_params: a model with more trainable parameters fails its trial.
+        time_budget: seconds for the search and the final training together
+            (all runs of the search count): no new trial starts once the time
+            spent, the longest trial so far and the estimated final training
+            add up to more (:class:`tfcourse.tuning.final.TimeBudget`). ``None``:
+            no limit.
+        final_training: after the search, train the best configuration from
+            scratch on the whole training set (validation split included) for
+            its best trial's epochs and evaluate it once on the test set
+            (:mod:`tfcourse.tuning.final`); the search itself then never
+            touches the test set.
         verbose: ``model.fit`` verbosity.
         space: the resolved space (set by ``resolve_config``).
     """
@@ -154,6 +171,8 @@ class SearchConfig:
     overwrite: bool = False
     data_dir: str | None = None
     max_params: int = 20_000_000
+    time_budget: float | None = None
+    final_training: bool = False
     verbose: int = 0
     space: SearchSpace | None = None
 
@@ -193,6 +212,10 @@ def resolve_config(space_file: str | None = None, **flags: Any) -> SearchConfig:
     config.patience = check_int("patience", config.patience, 1)
     config.hyperband_factor = check_int("hyperband_factor", config.hyperband_factor, 2)
     config.max_params = check_int("max_params", config.max_params, 1)
+    if config.time_budget is not None:
+        config.time_budget = check_range("time_budget", config.time_budget, 0.0, math.inf,
+                                         low_open=True)
+    config.final_training = check_bool("final_training", config.final_training)
     if config.num_train is not None:
         config.num_train = check_int("num_train", config.num_train, 2)
     if config.num_test is not None:
@@ -346,13 +369,52 @@ class ResumeSafeOracle:
     """Mixin for KerasTuner oracles: atomic state files, no repeated trial on resume.
 
     See the module docstring for KerasTuner 1.4.8's save-before-pop in
-    ``Oracle.end_trial``.
+    ``Oracle.end_trial``. It also measures each trial's wall seconds (from
+    the moment it is handed out to its end; ``trial_seconds``, kept in
+    ``oracle.json``) and, with a :class:`tfcourse.tuning.budget.TimeBudget`
+    in ``time_budget``, starts no new trial that the budget cannot hold.
     """
+
+    time_budget: budget.TimeBudget | None = None
+    stopped_by_budget: str | None = None
+
+    def __init__(self, *args, **kwargs):
+        self.trial_seconds: dict[str, float] = {}
+        self._handed_out: dict[str, float] = {}
+        super().__init__(*args, **kwargs)
+
+    @keras_tuner.synchronized
+    def create_trial(self, tuner_id):
+        trial = super().create_trial(tuner_id)
+        if trial.status == "RUNNING":
+            self._handed_out.setdefault(trial.trial_id, time.monotonic())
+        return trial
+
+    def populate_space(self, trial_id):
+        if self.time_budget is not None:
+            reason = self.time_budget.stop_reason(self)
+            if reason is not None:
+                if self.stopped_by_budget is None:
+                    print(f"[oracle] {reason}", file=sys.stderr, flush=True)
+                self.stopped_by_budget = reason
+                return {"status": "STOPPED", "values": None}
+        return super().populate_space(trial_id)
 
     @keras_tuner.synchronized
     def end_trial(self, trial):
+        started = self._handed_out.pop(trial.trial_id, None)
+        if started is not None:
+            self.trial_seconds[trial.trial_id] = round(
+                self.trial_seconds.get(trial.trial_id, 0.0) + time.monotonic() - started, 3)
         super().end_trial(trial)
         self.save()  # again, now that the trial has left ongoing_trials
+
+    def get_state(self):
+        return {**super().get_state(), "trial_seconds": dict(self.trial_seconds)}
+
+    def set_state(self, state):
+        super().set_state(state)
+        self.trial_seconds = dict(state.get("trial_seconds", {}))
 
     def reload(self):
         super().reload()
@@ -433,6 +495,25 @@ class _CourseTunerMixin:
                           ignore_errors=True)
         super().on_trial_begin(trial)
 
+    def _try_build(self, hp):
+        """Build the trial's model after ``keras.backend.clear_session()``.
+
+        KerasTuner's version runs a second ``gc.collect()`` right after the one
+        in ``clear_session``; with TensorFlow loaded each full collection took
+        about 0.25 s on 2 CPU cores, a tenth of a small trial
+        (``benchmarks/tuner.py``). :func:`run_search` also freezes the objects
+        that live through the search (``gc.freeze``), so the collection here
+        only looks at what earlier trials left.
+        """
+        import keras  # noqa: PLC0415
+
+        keras.backend.clear_session()
+        model = self._build_hypermodel(hp)
+        if not isinstance(model, keras.Model):
+            raise keras_tuner.errors.FatalTypeError(
+                f"HyperModel.build() must return a keras.Model. Received: {type(model).__name__}")
+        return model
+
     def _build_and_fit_model(self, trial, *args, **kwargs):
         """Build the trial's model, continue it from its last epoch checkpoint, and fit it.
 
@@ -474,6 +555,9 @@ class _CourseTunerMixin:
         history = self.hypermodel.fit(hp, model, *args, **kwargs)
         # The epochs of every process of this trial (the score is the best of them all).
         history.history = {name: list(values) for name, values in saver.history.items()}
+        # recorded with the trial's metrics: what the time budget's estimate divides by
+        epochs = max((len(values) for values in history.history.values()), default=0)
+        history.history[budget.EPOCHS_METRIC] = [float(epochs)] * epochs
         if kt_config.multi_backend():
             kt_utils.save_json(self._get_build_config_fname(trial.trial_id),
                                model.get_build_config())
@@ -595,14 +679,24 @@ def load_data(config: SearchConfig) -> SearchData:
                       x_test, y_test, splits.source)
 
 
-def reported_metrics(model, x, y, with_validation: bool = True) -> list[str]:
-    """The metric names ``model.fit`` will report, found by evaluating (not training) on ``x``."""
-    names = list(model.evaluate(x, y, verbose=0, return_dict=True))
+def reported_metrics(model, x=None, y=None, with_validation: bool = True) -> list[str]:
+    """The metric names ``model.fit`` will report (sorted), ``val_`` ones after.
+
+    Read from ``model.get_metrics_result()`` (what ``fit`` logs) when the
+    model's loss and metrics are built, as ``CourseHyperModel.build`` leaves
+    them; otherwise found by evaluating (not training) ``model`` on ``x, y``.
+    """
+    built = all(getattr(metric, "built", True) for metric in model.metrics)
+    names = sorted(model.get_metrics_result() if built and model.metrics
+                   else model.evaluate(x, y, verbose=0, return_dict=True))
     return names + ([f"val_{name}" for name in names] if with_validation else [])
 
 
 def check_objective(hypermodel, objective: str, x, y, *, with_validation: bool = True) -> list[str]:
-    """Raise ``ValueError`` at once if ``objective`` is not among the reported metrics."""
+    """Raise ``ValueError`` at once if ``objective`` is not among the reported metrics.
+
+    The default point's model is built and compiled, not trained.
+    """
     model = hypermodel.build(keras_tuner.HyperParameters())
     names = reported_metrics(model, x[:8], y[:8], with_validation)
     if objective not in names:
@@ -656,9 +750,18 @@ class SearchResult:
     wall_time_s: float
     nothing_to_do: bool = False
     table: str = ""
+    final: dict[str, Any] | None = None
+    report: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+
+def json_values(space: SearchSpace, hyperparameters) -> dict[str, Any]:
+    """The active values of a trial's hyperparameters (KerasTuner's ``tuner/`` keys kept)."""
+    values = space.declare(hyperparameters.copy())
+    return {**values, **{key: value for key, value in hyperparameters.values.items()
+                         if key.startswith("tuner/")}}
 
 
 def _first_line_of_error(message: str | None) -> str:
@@ -666,13 +769,19 @@ def _first_line_of_error(message: str | None) -> str:
     return lines[-1].strip() if lines else ""
 
 
+TABLE_COLUMNS = ("num_layers", "units", "activation", "initializer", "batch_norm", "dropout",
+                 "optimizer", "learning_rate", "schedule", "batch_size")
+"""The hyperparameters the table of best trials shows (and the conv names when a cnn is in it)."""
+
+
 def results_table(directory: str | os.PathLike, objective: str, limit: int = 5) -> str:
     """The best ``limit`` completed trials, then every failed trial with its reason."""
     trials = read_trials(directory)
     completed = [t for t in trials.values() if t["status"] == "COMPLETED" and t["score"] is not None]
     completed.sort(key=lambda t: t["score"], reverse=_direction(objective) == "max")
-    columns = ["num_layers", "units", "activation", "initializer", "batch_norm", "dropout",
-               "optimizer", "learning_rate", "schedule", "batch_size"]
+    columns = list(TABLE_COLUMNS)
+    if any(t["hyperparameters"]["values"].get("model") == "cnn" for t in completed):
+        columns = ["model", *CONV_NAMES, *columns]
     header = ["rank", "trial", objective, *columns]
     rows = []
     for rank, trial in enumerate(completed[:limit], start=1):
@@ -695,13 +804,19 @@ def _format(value: Any) -> str:
 
 
 def report(config: SearchConfig, tuner=None, data: SearchData | None = None, *,
-           wall_time_s: float = 0.0, nothing_to_do: bool = False, stream=None) -> SearchResult:
+           wall_time_s: float = 0.0, nothing_to_do: bool = False, stream=None,
+           evaluate_test: bool | None = None) -> SearchResult:
     """Print the best trials and the best model's test accuracy; save ``results.json``.
 
-    ``wall_time_s`` in the result is the sum over the runs recorded in
-    ``search.json`` (each local or chief run that finished), when there are any.
+    ``evaluate_test`` (default: not ``config.final_training``) evaluates the
+    best trial's weights on the test set; a search with a final training
+    leaves the test set to it (:mod:`tfcourse.tuning.final`). ``wall_time_s``
+    in the result is the sum over the runs recorded in ``search.json`` (each
+    local or chief run that finished), when there are any.
     """
     stream = stream or sys.stdout
+    if evaluate_test is None:
+        evaluate_test = not config.final_training
     directory = Path(config.directory)
     data = data or load_data(config)
     if tuner is None:
@@ -718,11 +833,13 @@ def report(config: SearchConfig, tuner=None, data: SearchData | None = None, *,
     if completed:
         best = tuner.oracle.get_best_trials(1)[0]
         best_id, best_score = best.trial_id, float(best.score)
-        values = config.space.declare(best.hyperparameters.copy())
-        best_values = {**values, **{key: value for key, value in best.hyperparameters.values.items()
-                                    if key.startswith("tuner/")}}
+        best_values = json_values(config.space, best.hyperparameters)
         checkpoint = Path(tuner._get_checkpoint_fname(best_id))
-        if checkpoint.exists():
+        if not evaluate_test:
+            print(f"Best trial {best_id}: {config.objective} = {best_score:.4f} (best epoch "
+                  f"{int(best.best_step) + 1}); the test set is left to the final training",
+                  file=stream)
+        elif checkpoint.exists():
             with warnings.catch_warnings():
                 # KerasTuner saves weights only: the optimizer's state is not restored, and
                 # Keras warns about it; evaluation does not need it.
@@ -751,6 +868,35 @@ def report(config: SearchConfig, tuner=None, data: SearchData | None = None, *,
     return result
 
 
+def finish(config: SearchConfig, tuner=None, data: SearchData | None = None, *,
+           nothing_to_do: bool = False, stream=None) -> SearchResult:
+    """After a search: :func:`report`, the final training if asked for, the report files.
+
+    Prints the wall times (all runs of the search, the final training, the
+    sum) and where the generated report is (:mod:`tfcourse.tuning.search_report`).
+    """
+    from tfcourse.seeding import seeded  # noqa: PLC0415
+    from tfcourse.tuning import final, search_report  # noqa: PLC0415
+
+    stream = stream or sys.stdout
+    data = data or load_data(config)
+    if tuner is None:
+        tuner = make_tuner(config, make_hypermodel(config, data))
+    result = report(config, tuner, data, nothing_to_do=nothing_to_do, stream=stream)
+    if config.final_training:
+        with seeded(config.seed), _frozen_garbage():
+            trained = final.train_best(config, tuner, data, stream=stream)
+        if trained is not None:
+            result.final = trained.to_json()
+            print(f"Wall time: search {result.wall_time_s:,.1f} s + final training "
+                  f"{trained.wall_time_s:,.1f} s = {result.wall_time_s + trained.wall_time_s:,.1f}"
+                  f" s", file=stream)
+    result.report = str(search_report.write_report(config.directory))
+    print(f"Report: {result.report} (figures beside it)", file=stream)
+    write_json_atomic(Path(config.directory) / RESULTS_FILE, result.to_json())
+    return result
+
+
 # ----------------------------------------------------------------------------
 # The search
 # ----------------------------------------------------------------------------
@@ -775,6 +921,27 @@ def environment(**variables: str | None) -> Iterator[None]:
                 os.environ[name] = value
 
 
+@contextlib.contextmanager
+def _frozen_garbage() -> Iterator[None]:
+    """``gc.freeze()`` what exists now (TensorFlow, Keras, the data), ``gc.unfreeze()`` after.
+
+    Every trial starts with ``keras.backend.clear_session()``, whose
+    ``gc.collect()`` otherwise walks every object of TensorFlow and Keras
+    each time (about 0.25 s per collection on 2 CPU cores); frozen objects
+    are skipped. Objects created later are collected as usual.
+    """
+    import gc  # noqa: PLC0415
+
+    import keras  # noqa: F401, PLC0415  (imported before the freeze)
+
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def run_search(config: SearchConfig, *, role: str = "local", chief_options=None,
                do_report: bool = True, stream=None) -> SearchResult | None:
     """Run (or resume) the search of ``config``; see the module docstring.
@@ -792,7 +959,7 @@ def run_search(config: SearchConfig, *, role: str = "local", chief_options=None,
               file=sys.stderr)
         if not do_report:
             return None
-        return report(config, nothing_to_do=True, stream=stream)
+        return finish(config, nothing_to_do=True, stream=stream)
     if state.resumed and role != "worker":
         print(f"Resuming the search in {state.directory}: {state.completed_trials} trial(s) "
               f"completed so far.", file=sys.stderr)
@@ -801,7 +968,7 @@ def run_search(config: SearchConfig, *, role: str = "local", chief_options=None,
 
     # Deterministic kernels too: a continued trial must end as an uninterrupted
     # one. Scoped: a Python caller gets its process back as it was.
-    with seeded(config.seed):
+    with seeded(config.seed), _frozen_garbage():
         data = load_data(config)
         hypermodel = make_hypermodel(config, data)
         if role != "worker":
@@ -810,6 +977,8 @@ def run_search(config: SearchConfig, *, role: str = "local", chief_options=None,
 
             hparams.write_experiment(str(Path(config.directory) / "tensorboard"), config.space)
         tuner = make_tuner(config, hypermodel, chief_options=chief_options)
+        if role != "worker" and config.time_budget is not None:
+            tuner.oracle.time_budget = make_budget(config, data, start)
         tuner.search(data.x_train, data.y_train, validation_data=(data.x_val, data.y_val),
                      callbacks=fit_callbacks(config), verbose=config.verbose)
         wall = time.monotonic() - start
@@ -818,7 +987,17 @@ def run_search(config: SearchConfig, *, role: str = "local", chief_options=None,
         _update_record(Path(config.directory), status="completed", max_trials=config.max_trials,
                        run={"role": role, "wall_time_s": round(wall, 1),
                             "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                            "continued_trials": dict(getattr(tuner, "continued_trials", {}))})
-        if not do_report:
-            return None
-        return report(config, tuner, data, stream=stream)
+                            "continued_trials": dict(getattr(tuner, "continued_trials", {})),
+                            "stopped_by_budget": tuner.oracle.stopped_by_budget})
+    if not do_report:
+        return None
+    return finish(config, tuner, data, stream=stream)
+
+
+def make_budget(config: SearchConfig, data: SearchData, start: float) -> budget.TimeBudget:
+    """The :class:`~tfcourse.tuning.budget.TimeBudget` of ``config``, counting earlier runs."""
+    record = _read_json(Path(config.directory) / SEARCH_FILE)
+    spent_before = sum(run.get("wall_time_s", 0.0) for run in record.get("runs", []))
+    scale = ((len(data.x_train) + len(data.x_val)) / len(data.x_train)
+             if config.final_training else None)
+    return budget.TimeBudget(config.time_budget, spent_before, scale, started=start)

@@ -4,7 +4,14 @@ Seed 000's homework: "train on MNIST with suitable activation, initialization
 and optimizer, and push the accuracy as high as you can, showing the process".
 The course's choices form the space:
 
-    num_layers, units          depth and width of the MLP (every hidden layer has `units` units)
+    model                      "mlp" (the default) or "cnn" (the lab 11 convolutional nets)
+    conv_blocks, filters       1-3 conv blocks; block i has filters * 2**(i-1) filters (32, 64, 128
+                               as in lab 11), only for model = cnn, as the names below
+    kernel_size, strides       square kernels (3 or 5) and the convolutions' stride
+    padding, pool              SAME or VALID; 2 x 2 max pooling after each block or none
+    conv_dropout               the fraction dropped after each conv block
+    num_layers, units          depth and width of the MLP (every hidden layer has `units` units);
+                               for a cnn, its dense head (0 layers: straight to the logits)
     activation                 sigmoid, tanh, relu, leaky_relu, elu, maxout (seed 000, Unit 02)
     maxout_pieces              pieces per Maxout unit (only when activation = maxout)
     initializer                random_normal N(0, 1), xavier, he (course rules, seed 000)
@@ -37,6 +44,10 @@ TOML (``tuning/fashion_mnist.toml``) or YAML, with two tables::
 
 A value outside the course's range (an activation the course lacks, a negative
 dropout) or an unknown name is refused with the allowed values.
+
+A space that cannot be a cnn (``model`` fixed to ``"mlp"``, the default) declares
+neither ``model`` nor the conv names, so MLP searches draw the same trials and
+keep the fingerprint they had before the conv names existed.
 """
 
 from __future__ import annotations
@@ -54,7 +65,9 @@ from tfcourse._validation import check_choice, check_int, check_range
 __all__ = [
     "ACTIVATIONS",
     "CONVENTIONS",
+    "CONV_NAMES",
     "INITIALIZERS",
+    "MODELS",
     "SCHEDULES",
     "SEARCH_KEYS",
     "TUNERS",
@@ -74,6 +87,11 @@ CONVENTIONS = ("course", "tf1", "keras", "torch")
 SCHEDULES = ("constant", "inverse_time", "exponential", "inverse_sqrt_epoch", "inverse_sqrt_step",
              "staircase")
 TUNERS = ("random", "bayesian", "hyperband")
+MODELS = ("mlp", "cnn")
+PADDINGS = ("same", "valid")
+#: The names that only a cnn uses (declared under ``model = "cnn"``).
+CONV_NAMES = ("conv_blocks", "filters", "kernel_size", "strides", "padding", "pool",
+              "conv_dropout")
 
 #: Keys a space file's ``[search]`` table may set, with their meaning.
 SEARCH_KEYS = {
@@ -88,6 +106,10 @@ SEARCH_KEYS = {
     "num_test": "keep only the first examples of the test set",
     "max_params": "a model with more trainable parameters fails its trial",
     "hyperband_factor": "Hyperband's reduction factor",
+    "time_budget": "seconds for the search and the final training together: no trial starts "
+                   "that would not leave time for both",
+    "final_training": "after the search, train the best configuration on the whole training "
+                      "set and evaluate it once on the test set",
 }
 
 
@@ -168,16 +190,19 @@ class FloatRange:
 
 @dataclasses.dataclass(frozen=True)
 class Boolean:
-    """True or False (``hp.Boolean``); default False."""
+    """True or False (``hp.Boolean``); ``default`` False unless given."""
+
+    default: bool = False
 
     def declare(self, hp, name):
-        return hp.Boolean(name)
+        return hp.Boolean(name, default=self.default)
 
     def candidates(self):
         return [False, True]
 
     def to_json(self):
-        return {"boolean": True}
+        # the default only when True: spaces written before it existed keep their fingerprint
+        return {"boolean": True, **({"default": True} if self.default else {})}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -207,7 +232,15 @@ def _is_numeric(values) -> bool:
 # name -> (kind, limits): "choice" lists the allowed values; "int"/"float"
 # give the interval a range or a value must lie in.
 _LIMITS: dict[str, tuple[str, Any]] = {
-    "num_layers": ("int", (1, 16)),
+    "model": ("choice", MODELS),
+    "conv_blocks": ("int", (1, 3)),
+    "filters": ("int", (1, 1024)),
+    "kernel_size": ("int", (1, 11)),
+    "strides": ("int", (1, 4)),
+    "padding": ("choice", PADDINGS),
+    "pool": ("bool", None),
+    "conv_dropout": ("float", (0.0, 0.95)),
+    "num_layers": ("int", (0, 16)),
     "units": ("int", (1, 8192)),
     "activation": ("choice", ACTIVATIONS),
     "maxout_pieces": ("int", (1, 8)),
@@ -244,6 +277,15 @@ def course_space() -> "SearchSpace":
     "typical mini-batch sizes").
     """
     return SearchSpace({
+        "model": Fixed("mlp"),
+        # lab 11's nets: 3 x 3 kernels, SAME, 2 x 2 max pooling, 32 then 64 (then 128) filters
+        "conv_blocks": IntRange(1, 3),
+        "filters": Choice((16, 32, 64), default=32),
+        "kernel_size": Choice((3, 5), default=3),
+        "strides": Choice((1, 2), default=1),
+        "padding": Choice(PADDINGS, default="same"),
+        "pool": Boolean(default=True),
+        "conv_dropout": FloatRange(0.0, 0.5, step=0.1),
         "num_layers": IntRange(1, 4),
         "units": Choice((64, 128, 256, 512, 1024), default=256),
         "activation": Choice(ACTIVATIONS, default="relu"),
@@ -264,9 +306,10 @@ def course_space() -> "SearchSpace":
 class SearchSpace:
     """The resolved search space: one domain per name of ``NAMES``.
 
-    ``declare(hp)`` registers every hyperparameter with KerasTuner in a fixed
+    ``declare(hp)`` registers the hyperparameters with KerasTuner in a fixed
     order and returns the active values as a dict (``maxout_pieces`` only
-    when the activation is ``maxout``).
+    when the activation is ``maxout``; ``model`` and the conv names only in
+    a space that can be a cnn, the conv names only when the model is one).
     """
 
     def __init__(self, domains: Mapping[str, Any]):
@@ -279,8 +322,24 @@ class SearchSpace:
             )
         self.domains = {name: domains[name] for name in NAMES}
 
+    @property
+    def can_be_cnn(self) -> bool:
+        """Whether ``model`` may be ``"cnn"`` (then ``model`` and the conv names are declared)."""
+        return "cnn" in self.domains["model"].candidates()
+
+    def active_names(self) -> list[str]:
+        """The names this space declares (all but ``model`` and the conv names for an MLP space)."""
+        if self.can_be_cnn:
+            return list(NAMES)
+        return [name for name in NAMES if name != "model" and name not in CONV_NAMES]
+
     def narrowed(self, overrides: Mapping[str, Any], source: str = "the space") -> "SearchSpace":
-        """A copy with the domains of ``overrides`` (raw file values) replaced."""
+        """A copy with the domains of ``overrides`` (raw file values) replaced.
+
+        A space fixed to ``model = "cnn"`` whose activations were not given
+        drops ``maxout`` (a dense-layer unit with no convolutional form);
+        one that lists ``maxout`` itself is refused.
+        """
         domains = dict(self.domains)
         for name, raw in overrides.items():
             domain = parse_domain(name, raw, source)
@@ -294,12 +353,30 @@ class SearchSpace:
                     and domain.min_value <= previous.default <= domain.max_value:
                 domain = dataclasses.replace(domain, default=previous.default)
             domains[name] = domain
+        if domains["model"].candidates() == ["cnn"] \
+                and "maxout" in domains["activation"].candidates():
+            if "activation" in overrides:
+                allowed = [name for name in ACTIVATIONS if name != "maxout"]
+                raise ValueError(
+                    f"`activation` 'maxout' has no convolutional form, and {source} fixes "
+                    f"model = 'cnn'. Allowed activations: {allowed}. "
+                    f"Received: activation={overrides['activation']!r}")
+            values = tuple(name for name in domains["activation"].candidates() if name != "maxout")
+            domains["activation"] = Choice(values, default="relu")
         return SearchSpace(domains)
 
     def declare(self, hp) -> dict[str, Any]:
         values = {}
-        for name, domain in self.domains.items():
+        cnn = self.can_be_cnn
+        for name in self.active_names():
+            domain = self.domains[name]
             if name == "maxout_pieces":
+                continue
+            if name in CONV_NAMES:
+                with hp.conditional_scope("model", ["cnn"]):
+                    value = domain.declare(hp, name)
+                if values["model"] == "cnn":
+                    values[name] = value
                 continue
             values[name] = domain.declare(hp, name)
             if name == "activation" and "maxout" in domain.candidates():
@@ -307,6 +384,8 @@ class SearchSpace:
                     pieces = self.domains["maxout_pieces"].declare(hp, "maxout_pieces")
                 if values["activation"] == "maxout":
                     values["maxout_pieces"] = pieces
+        if cnn and values["model"] == "cnn":
+            values.pop("maxout_pieces", None)
         return values
 
     def defaults(self) -> dict[str, Any]:
@@ -316,7 +395,8 @@ class SearchSpace:
         return self.declare(keras_tuner.HyperParameters())
 
     def to_json(self) -> dict[str, Any]:
-        return {name: domain.to_json() for name, domain in self.domains.items()}
+        """The domains of :meth:`active_names` (an MLP space: as before the conv names existed)."""
+        return {name: self.domains[name].to_json() for name in self.active_names()}
 
     def fingerprint(self, **settings: Any) -> str:
         """A SHA-256 of the resolved space plus ``settings`` (dataset, tuner, objective...)."""
