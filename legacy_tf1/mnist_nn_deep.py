@@ -4,8 +4,9 @@ Seed: 001_8ab6e49f5ecc8486.txt, "ch.10 Lab" results table.
 Course result: none reported separately (seed 001 reports the deep network only with dropout,
 98%; see mnist_nn_dropout.py).
 Lines: The seeds do not print this program; it is written as the course's lab 10 program
-(DeepLearningZeroToAll, which seed 001 summarizes) in the style of seed 004's code:
-tf.set_random_seed(777), learning_rate = 0.001, training_epochs = 15, batch_size = 100, Adam,
+(DeepLearningZeroToAll, whose results seed 001 summarizes) in the style of seed 004's code,
+with that lab's tf.set_random_seed(777) (no seed sets a seed): learning_rate = 0.001,
+training_epochs = 15, batch_size = 100, Adam,
 the loop of seed 004's "Gradient descent" slide, the accuracy lines of its "Early Stopping"
 slide, then one random test image and its prediction. Four hidden ReLU layers of 512 with Xavier
 weights and random normal biases.

@@ -3,12 +3,14 @@
 Seed: 001_8ab6e49f5ecc8486.txt, "ch.10 Lab" results table.
 Course result: Deep Neural Nets with Dropout: 98% (seed 001).
 Lines: The seeds do not print this program; it is written as the course's lab 10 program
-(DeepLearningZeroToAll, which seed 001 summarizes) in the style of seed 004's code:
-tf.set_random_seed(777), learning_rate = 0.001, training_epochs = 15, batch_size = 100, Adam,
+(DeepLearningZeroToAll, whose results seed 001 summarizes) in the style of seed 004's code,
+with that lab's tf.set_random_seed(777) (no seed sets a seed): learning_rate = 0.001,
+training_epochs = 15, batch_size = 100, Adam,
 the loop of seed 004's "Gradient descent" slide, the accuracy lines of its "Early Stopping"
 slide, then one random test image and its prediction. Dropout after each hidden layer through
 tf.nn.dropout(L, keep_prob=keep_prob), keep_prob a placeholder fed 0.7 while training and 1 when
-testing (seeds 001 and 002: keep_prob).
+testing (DeepLearningZeroToAll's value; seeds 001 and 002 name dropout against overfitting
+but give no keep_prob).
 Only the import lines differ from the course's code.
 """
 import tfcourse.compat.v1 as tf

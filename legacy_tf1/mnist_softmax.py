@@ -3,8 +3,9 @@
 Seed: 001_8ab6e49f5ecc8486.txt, "ch.10 Lab" results table.
 Course result: Softmax 90% (seed 001: "Softmax VS Neural Nets for MNIST, 90% and 94.5%").
 Lines: The seeds do not print this program; it is written as the course's lab 10 program
-(DeepLearningZeroToAll, which seed 001 summarizes) in the style of seed 004's code:
-tf.set_random_seed(777), learning_rate = 0.001, training_epochs = 15, batch_size = 100, Adam,
+(DeepLearningZeroToAll, whose results seed 001 summarizes) in the style of seed 004's code,
+with that lab's tf.set_random_seed(777) (no seed sets a seed): learning_rate = 0.001,
+training_epochs = 15, batch_size = 100, Adam,
 the loop of seed 004's "Gradient descent" slide, the accuracy lines of its "Early Stopping"
 slide, then one random test image and its prediction.
 Only the import lines differ from the course's code.

@@ -7,7 +7,7 @@ TensorFlow 2 removed ``tf.contrib``. The course's Xavier labs (seed 001,
                          initializer=tf.contrib.layers.xavier_initializer())
 
 :func:`variance_scaling_initializer` follows TF1's contrib code (see
-``reference/conventions.md`` section 4), with n chosen by ``mode``
+``docs/conventions.md`` section 4), with n chosen by ``mode``
 (fan_in, fan_out or their average):
 
     uniform=True:   W ~ U(-limit, limit),  limit = sqrt(3 * factor / n)

@@ -285,7 +285,7 @@ class ConventionOptimizer(keras.optimizers.Optimizer):
 
     def _constant(self, value: float, dtype: Any) -> Any:
         # Not ops.cast: on TensorFlow, cast(0.999, "float64") passes through
-        # float32 and gives 0.99900001 (STYLE.md, "precision trap").
+        # float32 and gives 0.99900001 (docs/STYLE.md, "precision trap").
         return ops.convert_to_tensor(value, dtype=dtype)
 
     def _complement(self, value: float, dtype: Any) -> Any:
