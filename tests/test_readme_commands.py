@@ -65,6 +65,9 @@ OUR_LINES = [
     r"\[(tuner\d+|chief|worker\d+)\] .+",                                       # tuning/search.py
     r"Starting a chief and \d+ worker\(s\) on \S+; logs in .+",               # tuning/distributed.py
     r"Distributed search finished in [\d.]+ s",                               # cli/tune.py
+    r"running the TF1 program .+ \(recording weights, mini-batches, losses\)",  # port/comparison
+    r"  \d+ training steps in [\d.]+ s; porting",                              # port/comparison
+    r"running the Keras version .+",                                          # port/comparison
 ]
 
 MY_LAB = """\
@@ -95,8 +98,8 @@ def readme_commands() -> list[str]:
             line = re.sub(r"\s+#.*$", "", line).strip()
             if " && tfcourse " in line:
                 line = line.split(" && ", 1)[1]
-            if line.startswith("tfcourse "):
-                commands.append(line)
+            # the quick start chains its commands: `tfcourse legacy show ... > f && tfcourse ...`
+            commands += [part for part in line.split(" && ") if part.startswith("tfcourse ")]
     return commands
 
 
@@ -111,13 +114,24 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _redirect(command: str) -> tuple[str, str | None]:
+    """``tfcourse legacy show X > my.py``: the command and the file its stdout goes to."""
+    if " > " in command:
+        command, target = command.split(" > ")
+        return command.strip(), target.strip()
+    return command, None
+
+
 def _argv(command: str, port: int) -> list[str]:
-    argv = command.split()
+    argv = _redirect(command)[0].split()
     for prefix, extra in APPENDED.items():
         if command.startswith(prefix + " ") or command == prefix:
             argv += extra(port)
     return argv
 
+
+QUICK_START = 2
+"""The quick start's first line chains two commands (saving a TF1 program, comparing it)."""
 
 OWN_PROCESS = ("tfcourse board", "tfcourse tune")
 """Commands that run as a process of their own (besides the quick start, the first)."""
@@ -214,7 +228,8 @@ def finished(tmp_path_factory, fashion_mnist_dir):
     launcher = [str(script)] if script.is_file() else [sys.executable, "-m", "tfcourse"]
     results, waiting = {}, []
     for index, command in enumerate(COMMANDS):
-        own = index == 0 or command.startswith(OWN_PROCESS)
+        # the quick start's commands, a redirection (its file is read by the next command)
+        own = index < QUICK_START or command.startswith(OWN_PROCESS) or _redirect(command)[1]
         if not own:
             waiting.append(command)
             continue
@@ -227,13 +242,19 @@ def finished(tmp_path_factory, fashion_mnist_dir):
         else:
             results[command] = subprocess.run(argv, cwd=folder, env=env, capture_output=True,
                                               text=True, timeout=600)
+            target = _redirect(command)[1]
+            if target is not None:
+                (folder / target).write_text(results[command].stdout, encoding="utf-8")
     if waiting:
         results.update(_in_one_process(waiting, folder, env, _free_port()))
     return results
 
 
 def test_the_readme_has_the_commands_this_test_expects():
-    assert COMMANDS[0] == "tfcourse compare mnist_nn_xavier --dataset fashion_mnist --epochs 2"
+    assert COMMANDS[:QUICK_START] == [
+        "tfcourse legacy show mnist_nn_adam > my_mlp.py",
+        "tfcourse compare my_mlp.py --dataset fashion_mnist --set training_epochs=2"]
+    assert "tfcourse compare mnist_nn_xavier --dataset fashion_mnist --epochs 2" in COMMANDS
     assert "tfcourse legacy run legacy_tf1/mnist_nn_adam.py --dataset fashion_mnist" in COMMANDS
     assert any(command.startswith("tfcourse board") for command in COMMANDS)
 
@@ -250,7 +271,16 @@ def test_readme_command_runs_as_written_and_stderr_is_ours(finished, command):
 
 @pytest.mark.slow
 def test_what_the_readme_commands_did(finished):
-    quick_start = finished[COMMANDS[0]]
+    main_job = finished[COMMANDS[1]]
+    # 300 examples per split: 3 mini-batches of 100 per epoch, 2 epochs
+    assert "PASS  Keras vs TF1, loss of the first 6 steps" in main_job.stdout
+    assert "PASS  final accuracy, Keras vs TF1" in main_job.stdout
+    assert "model 1: 3 layers (TF1Dense x3); 3 standard, 0 custom" in main_job.stdout
+    assert main_job.stderr.splitlines()[0] == ("Comparing my_mlp.py with its Keras version "
+                                              "(running the TF1 program first) (starting "
+                                              "TensorFlow...)")
+    assert "wrote logs/my_mlp/compare/my_mlp_keras.py" in main_job.stdout
+    quick_start = finished["tfcourse compare mnist_nn_xavier --dataset fashion_mnist --epochs 2"]
     assert "PASS  keras vs legacy, final test accuracy" in quick_start.stdout
     assert max(len(line) for line in quick_start.stdout.splitlines()
                if not line.startswith("wrote ")) <= 100
