@@ -136,27 +136,46 @@ def test_every_written_keras_program_runs_on_its_own():
     # After the comparisons above (this file runs in order): the Keras programs as written,
     # one after the other in a fresh interpreter, with the data knobs of their runs.
     assert RESULTS, "the comparison tests of this file run first"
+    # The step cap of the comparison holds here too, as TFCOURSE_MAX_STEPS does for a TF1 program:
+    # after it, train_on_batch computes the loss without an update (10001 steps of a 2-weight
+    # regression prove nothing more than 300 and cost a minute of CI).
     jobs = [(str(path), str(folder), list(argv), settings.get("dataset"),
-             settings.get("max_examples"))
+             settings.get("max_examples"), settings.get("max_steps"))
             for path, folder, argv, settings in RESULTS.values()]
     runner = textwrap.dedent(f"""
-        import os, runpy, sys
-        for path, folder, argv, dataset, examples in {jobs!r}:
+        import os, runpy, sys, time
+        import keras
+        train_on_batch, test_on_batch = keras.Model.train_on_batch, keras.Model.test_on_batch
+        cap = {{"steps": None, "done": 0}}
+
+        def capped_train_on_batch(self, x, y=None, *args, **kwargs):
+            if cap["steps"] is not None and cap["done"] >= cap["steps"]:
+                return test_on_batch(self, x, y, **{{k: v for k, v in kwargs.items()
+                                                    if k in ("sample_weight", "return_dict")}})
+            cap["done"] += 1
+            return train_on_batch(self, x, y, *args, **kwargs)
+
+        keras.Model.train_on_batch = capped_train_on_batch
+        for path, folder, argv, dataset, examples, steps in {jobs!r}:
             os.environ.pop("TFCOURSE_DATASET", None)
             os.environ.pop("TFCOURSE_MAX_EXAMPLES", None)
             if dataset:
                 os.environ["TFCOURSE_DATASET"] = dataset
             if examples:
                 os.environ["TFCOURSE_MAX_EXAMPLES"] = str(examples)
+            cap.update(steps=steps, done=0)
             os.chdir(folder)
             sys.argv = [path, *argv]
+            start = time.perf_counter()
             runpy.run_path(path, run_name="__main__")
             print("@@ ran", path, flush=True)
+            print("@@ seconds", round(time.perf_counter() - start, 1), path, flush=True)
     """)
     environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": "",
                    "MPLBACKEND": "Agg"}
     done = subprocess.run([sys.executable, "-c", runner], capture_output=True, text=True,
                           env=environment, timeout=1200)
     ran = re.findall(r"^@@ ran (.+)$", done.stdout, re.M)
+    print("\n".join(re.findall(r"^@@ seconds .+$", done.stdout, re.M)))  # shown with -s
     assert done.returncode == 0, done.stderr[-3000:]
     assert sorted(ran) == sorted(job[0] for job in jobs)
