@@ -101,7 +101,10 @@ def test_fully_connected_names_and_math(v1):
         sess.run(v1.global_variables_initializer())
         out1, out2, w1, w2 = sess.run([first, second] + [
             v for v in v1.trainable_variables() if v.op.name.endswith("weights")])
-    np.testing.assert_allclose(out1, np.maximum(x @ w1, 0), rtol=1e-6)  # biases start at 0
+    # Biases start at 0. A sum of three float32 products can cancel to a small value whose
+    # rounding (TF and NumPy may add in another order, with or without FMA) is ~1 ulp of the
+    # products (~3e-8), so an absolute term as well as rtol 1e-6.
+    np.testing.assert_allclose(out1, np.maximum(x @ w1, 0), rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(out2, out1 @ w2, rtol=1e-5, atol=1e-7)
 
 

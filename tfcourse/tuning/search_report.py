@@ -336,6 +336,6 @@ def write_report(directory: str | os.PathLike) -> Path:
               f"`tfcourse board --logdir {directory / 'tensorboard'}`: one run per trial with "
               "its hyperparameters (HParams tab)" +
               (", and the final training in `final/`." if final is not None else ".")]
-    path = folder / "report.md"
+    path = (folder / "report").with_suffix(".md")  # DIR/report/report.md
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
