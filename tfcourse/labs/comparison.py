@@ -128,7 +128,8 @@ class Comparison:
                 continue
             run = self.runs[tier]
             if self.lab.deterministic:
-                n = min(steps, len(legacy.step_losses), len(run.step_losses))
+                n = min(steps, self.lab.step_checks, len(legacy.step_losses),
+                        len(run.step_losses))
                 gap = self.step_difference(tier)[:n]
                 ratio = gap / loss_bound(legacy.step_losses[:n])
                 worst = int(np.argmax(ratio)) if n else 0
@@ -253,10 +254,11 @@ class Comparison:
                 gap = self.step_difference(tier)
                 gaps.plot(np.arange(1, len(gap) + 1), np.maximum(gap, 1e-12), color=color,
                           lw=1, label=f"{tier} (0 drawn at 1e-12)")
-        n = min(CHECK_STEPS, len(self.runs["legacy"].step_losses))
+        n = min(self.lab.step_checks, len(self.runs["legacy"].step_losses))
         bound = loss_bound(self.runs["legacy"].step_losses[:n])
         if self.lab.deterministic:
-            gaps.plot(np.arange(1, n + 1), bound, color="red", lw=1, label="bound (first 200 steps)")
+            gaps.plot(np.arange(1, n + 1), bound, color="red", lw=1,
+                      label=f"bound (first {self.lab.step_checks} steps)")
         losses.set_yscale("log")
         losses.set_ylabel("loss per step")
         losses.set_title(f"{self.lab.name} on {self.dataset}: per-step loss of each tier")

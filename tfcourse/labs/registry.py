@@ -70,6 +70,7 @@ class Lab:
     batch_norm_epsilon: float = 1e-3
     early_stopping: bool = False
     graph_seed: int | None = None
+    checked_steps: int | None = None
     course_result: str = "none reported"
     course_accuracy: float | None = None
     seed_file: str = ""
@@ -84,6 +85,20 @@ class Lab:
     @property
     def has_dropout(self) -> bool:
         return self.keep_prob is not None and self.keep_prob < 1.0
+
+    @property
+    def step_checks(self) -> int:
+        """How many steps the step-by-step loss bound covers (``CHECK_STEPS`` unless ``checked_steps``).
+
+        A lab whose TF1 program is itself carried past the bound by one ulp
+        (every starting weight moved to the next float32) within
+        ``CHECK_STEPS`` steps sets ``checked_steps`` below that step: no
+        bound tighter than the program's own sensitivity to rounding can hold
+        after it, and its final accuracy is checked as every lab's is.
+        """
+        from tfcourse.labs.comparison import CHECK_STEPS  # noqa: PLC0415
+
+        return min(CHECK_STEPS, self.checked_steps or CHECK_STEPS)
 
     @property
     def deterministic(self) -> bool:
@@ -184,6 +199,10 @@ _ALL = (
         seed_file=_SEED_001),
     Lab("mnist_nn_batch_norm", "NN 784-256-256-10, Xavier init, batch normalization, Adam",
         _MLP, "xavier_tf1", "random_normal", "adam", _ADAM, batch_norm=True, graph_seed=777,
+        # The TF1 program against itself from weights one ulp away (up or down) passes the
+        # loss bound at step 13 or 15 (Fashion-MNIST, 2000 examples, batch 100); the two
+        # versions first differ by a few ulps at step 6 (a gradient summed in another order).
+        checked_steps=10,
         seed_file="000_cc40c8819abf25a2.txt, Unit 04 Batch Normalization (Algorithm 1)"),
     _normal_mlp("mnist_nn_early_stopping",
                 "NN 784-256-256-10, gradient descent, best test accuracy per epoch (early stopping)",
