@@ -85,9 +85,15 @@ def test_forward_only_program_compares_each_value(tmp_path, monkeypatch):
     assert "FAIL  line 21: predicted values" in comparison.format_table()
 
 
-def test_batch_norm_lab_rounding_grows_as_much_in_the_tf1_program_itself(tmp_path):
-    # 250 Adam steps on Fashion-MNIST: the two programs first differ by a few ulps and the
-    # difference grows past the bound; the TF1 program started one ulp away does the same.
+def test_batch_norm_lab_rounding_grows_as_much_in_the_tf1_program_itself(tmp_path, monkeypatch):
+    # Whether the two programs part by themselves depends on the CPU (here: from a few ulps at
+    # step 1 to 0.023 at step 196; on another CI machine they stayed within the bound), so the
+    # Keras program gets a rounding-sized change on purpose: epsilon 1e-3 -> 1e-3 + 1e-8 moves
+    # the normalized values by about 5e-9 relative, under one float32 ulp for most of them.
+    # 250 Adam steps on Fashion-MNIST grow it past the bound; the TF1 program started one ulp
+    # away grows as far, which is what names the cause.
+    _tampered(monkeypatch, 'epsilon=0.001, name="L1_batchnormalization"',
+              'epsilon=0.00100001, name="L1_batchnormalization"')
     comparison = compare_program(LEGACY_DIR / "mnist_nn_batch_norm.py", dataset="fashion_mnist",
                                  max_examples=25000, sets={"training_epochs": 1},
                                  output_dir=tmp_path, quiet=True)
