@@ -293,3 +293,41 @@ def test_a_spent_budget_starts_no_trial_and_says_why(tmp_path, capsys):
     with pytest.raises(ValueError, match=r"`time_budget` must be in \(0.0, inf\). "
                                          r"Received: time_budget=0.0"):
         search.resolve_config(str(space), time_budget=0.0)
+
+
+@pytest.mark.parametrize("steps, epochs, expected", [(36, 2, 1), (422, 20, 2), (550, 20, 50),
+                                                     (469, 15, 7), (999, 1, 1)])
+def test_steps_per_execution_only_for_long_trials_and_dividing_the_epoch(steps, epochs, expected):
+    from tfcourse.tuning.hypermodel import steps_per_execution
+
+    assert steps_per_execution(steps, epochs) == expected
+
+
+def test_several_steps_per_call_train_the_same_weights(monkeypatch):
+    """A trial of many steps runs several per call: the same updates, bit for bit."""
+    import keras
+
+    from tfcourse import data
+    from tfcourse.seeding import seeded
+    from tfcourse.tuning import hypermodel as hypermodel_module
+
+    (x, y), _ = data.load("synthetic", flatten=True, num_train=210, num_test=10)
+    space = course_space().narrowed({
+        "model": "cnn", "conv_blocks": 1, "filters": 4, "num_layers": 1, "units": 8,
+        "batch_norm": True, "conv_dropout": 0.2, "dropout": 0.2, "optimizer": "adam",
+        "learning_rate": 0.01, "schedule": "exponential", "batch_size": 20, "epochs": 2})
+    weights = {}
+    for many_steps in (10**9, 0):  # one step per call, then several (11 steps: 11 per call)
+        monkeypatch.setattr(hypermodel_module, "MANY_STEPS", many_steps)
+        with seeded(0):
+            hypermodel = CourseHyperModel(space, num_train=210)
+            _, hp = _declared(space)
+            keras.backend.clear_session()
+            model = hypermodel.build(hp)
+            hypermodel.fit(hp, model, x, y)
+        weights[many_steps] = (model.optimizer.iterations.numpy(), model.get_weights(),
+                               model.steps_per_execution)
+    assert (weights[10**9][2], weights[0][2]) == (1, 11)
+    assert weights[0][0] == weights[10**9][0] == 22  # ceil(210 / 20) = 11 steps per epoch
+    for one, several in zip(weights[10**9][1], weights[0][1]):
+        np.testing.assert_array_equal(one, several)

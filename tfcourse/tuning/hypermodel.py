@@ -106,20 +106,31 @@ def count_parameters(spec: models.MLPSpec | models.ConvSpec) -> int:
     return total + (width + 1) * spec.num_classes
 
 
-STEPS_PER_EXECUTION = 1
-"""Training steps per ``tf.function`` call at most (``model.compile(steps_per_execution=...)``).
+STEPS_PER_EXECUTION = 50
+"""Training steps per ``tf.function`` call at most, for trials of many steps.
 
 A call costs a few hundred microseconds on a CPU, a large share of a small
-MLP's step; the value changes no result (the same updates in the same order).
+MLP's step. But Keras runs more than one step per call in a ``tf.while_loop``
+whose body it traces twice (once to learn the shapes of the step's outputs):
+about 0.2 s more per trial on 2 CPU cores. That is paid back only past about
+:data:`MANY_STEPS` steps, so shorter trials run one step per call.
 """
 
+MANY_STEPS = 1000
+"""Total steps of a trial from which several steps per call pay for their second trace."""
 
-def steps_per_execution(steps_per_epoch: int, requested: int = STEPS_PER_EXECUTION) -> int:
-    """The largest divisor of ``steps_per_epoch`` that is at most ``requested``.
+
+def steps_per_execution(steps_per_epoch: int, epochs: int = 1,
+                        requested: int = STEPS_PER_EXECUTION) -> int:
+    """Steps per call for a trial: 1 under :data:`MANY_STEPS` steps in all, else the
+    largest divisor of ``steps_per_epoch`` that is at most ``requested``.
 
     Keras runs whole executions: a remainder would take the next epoch's first
-    mini-batches into this epoch and move every epoch end.
+    mini-batches into this epoch and move every epoch end. The value changes
+    no result (the same updates in the same order).
     """
+    if steps_per_epoch * epochs < MANY_STEPS:
+        return 1
     requested = max(1, min(int(requested), int(steps_per_epoch)))
     return max(d for d in range(1, requested + 1) if steps_per_epoch % d == 0)
 
@@ -234,7 +245,7 @@ class CourseHyperModel(keras_tuner.HyperModel):
             optimizer=optimizer,
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
             metrics=["accuracy"],
-            steps_per_execution=steps_per_execution(steps_per_epoch),
+            steps_per_execution=steps_per_execution(steps_per_epoch, values["epochs"]),
         )
         build_training_state(model, self.input_size)
         return model
