@@ -105,6 +105,24 @@ def _chain_function(batch_size: int, inner: int, layers=LAYERS):
     return chained_matmuls
 
 
+def chain_timer(batch_size: int, min_seconds: float = 0.2):
+    """A callable returning the seconds of one step's chain (traced and warmed up once here).
+
+    What :func:`benchmarks.labs_throughput` calls in every round, beside the
+    tiers, so that the chain and the tiers see the same load.
+    """
+    inner = max(2, int(4e8 // step_flops(batch_size)))
+    call = _chain_function(batch_size, inner)
+    call()
+    calls = max(1, int(min_seconds / max(_common.time_call(call, 1), 1e-6)))
+    return lambda: _common.time_call(call, calls) / inner
+
+
+def step_figures(batch_size: int, stats: dict) -> dict:
+    """Samples/s and GFLOP/s of a step whose seconds are ``stats`` (see :func:`measure`)."""
+    return _step_figures(batch_size, stats)
+
+
 def measure(sizes=(1024, 2048), batch_sizes=(100, 1024), repeats: int = 5,
             min_seconds: float = 0.2) -> dict:
     """Peak GFLOP/s per matrix size and the step floor per batch size."""

@@ -22,7 +22,12 @@ where ``my_mlp.py`` is ``tfcourse legacy show mnist_nn_adam`` (the course's
 Adam MLP with its TF1 import lines): its wall time, and the TF1 and Keras
 seconds it reports.
 
+``--table`` instead compares every program at the test suite's settings and
+prints the table of the issue-13 note (layers standard + custom, max per-step
+loss difference, final metric of both versions, bounds).
+
 Run:  python -m benchmarks port [-- --repeats 3 --programs perceptron mnist_mlp]
+      python -m benchmarks port -- --table
 """
 
 from __future__ import annotations
@@ -125,6 +130,57 @@ def measure_compare(folder: Path) -> dict:
             "steps": report["steps"], "passed": report["passed"]}
 
 
+def comparison_table() -> dict:
+    """``tfcourse compare`` on every program at the settings of tests/test_port_programs.py:
+    program -> layers (standard, custom), steps, max |dloss|, final metric of both, passed."""
+    from tests import test_port_programs as suite  # noqa: PLC0415
+    from tests.port_programs.catalogue import FOLDER, PROGRAMS  # noqa: PLC0415
+    from tests.test_compat_rnn_programs import _stock_csv  # noqa: PLC0415
+    from tfcourse.compat.programs import LEGACY_DIR  # noqa: PLC0415
+    from tfcourse.port.comparison import compare_program  # noqa: PLC0415
+
+    scratch = Path(tempfile.mkdtemp(prefix="tfcourse-port-table-"))
+    _stock_csv(scratch / "stock.csv")
+    jobs = [(name, LEGACY_DIR / f"{name}.py", settings, [], ROOT)
+            for name, settings in sorted(suite.LEGACY.items())]
+    jobs += [(f"port_programs/{name}", PROGRAMS[name].path, settings,
+              PROGRAMS[name].arguments(scratch), FOLDER)
+             for name, settings in sorted(suite.CATALOGUE.items())]
+    jobs += [(f"legacy_scripts/{name}", suite.RECURRENT_SCRIPTS / f"{name}.py", settings,
+              [str(scratch / "stock.csv")] if name == "rnn_stock" else [], ROOT)
+             for name, (settings, _) in sorted(suite.RECURRENT.items())]
+    rows = {}
+    print(f"{'program':<44} {'layers':>8} {'steps':>6} {'max |dloss|':>12} {'final TF1':>10} "
+          f"{'final Keras':>11}  bounds", flush=True)
+    for name, path, settings, argv, folder in jobs:
+        cwd = os.getcwd()
+        os.chdir(folder)
+        try:
+            comparison = _quietly(lambda: compare_program(
+                path, argv=argv, output_dir=scratch / name.replace("/", "_"), quiet=True,
+                **settings))
+        finally:
+            os.chdir(cwd)
+        legacy, keras_losses = comparison.legacy_losses, comparison.keras_losses
+        gap = (None if comparison.stochastic or not len(legacy) else
+               float(max(abs(a - b) for a, b in zip(legacy, keras_losses))))
+        final = comparison.final or {}
+        rows[name] = {"standard_layers": comparison.port.standard_layers,
+                      "custom_layers": comparison.port.custom_layers, "steps": len(legacy),
+                      "max_step_loss_difference": gap, "stochastic": comparison.stochastic,
+                      "final_metric": final.get("metric"), "final_tf1": final.get("legacy"),
+                      "final_keras": final.get("keras"), "passed": comparison.passed()}
+        row = rows[name]
+        layers = f"{row['standard_layers']}+{row['custom_layers']}"
+        gap_text = "(dropout)" if comparison.stochastic else (
+            "-" if gap is None else f"{gap:.2e}")
+        finals = [f"{v:.4f}" if v is not None else "-" for v in (row["final_tf1"],
+                                                                   row["final_keras"])]
+        print(f"{name:<44} {layers:>8} {row['steps']:>6} {gap_text:>12} {finals[0]:>10} "
+              f"{finals[1]:>11}  {'pass' if row['passed'] else 'FAIL'}", flush=True)
+    return rows
+
+
 def main(argv=None, quick: bool = False, results_dir=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks port",
                                      description=__doc__.splitlines()[0])
@@ -135,7 +191,18 @@ def main(argv=None, quick: bool = False, results_dir=None) -> int:
     parser.add_argument("--max-examples", type=int, default=None,
                         help="examples per split of the MNIST programs (default: all)")
     parser.add_argument("--no-compare", action="store_true", help="skip the README's main job")
+    parser.add_argument("--table", action="store_true",
+                        help="instead: compare every program at the test suite's settings and "
+                             "print program, layers (standard+custom), max |dloss|, final "
+                             "metric of both (writes port_table.json)")
     args = parser.parse_args(argv or [])
+    if args.table:
+        from tfcourse._runtime import import_tensorflow  # noqa: PLC0415
+
+        import_tensorflow()
+        path = _common.write("port_table", comparison_table(), vars(args), results_dir)
+        print(f"wrote {path}")
+        return 0
     if quick:
         args.repeats, args.max_examples = 1, 300
         args.programs = args.programs or ["perceptron_training", "port_programs/mnist_mlp"]

@@ -1,7 +1,7 @@
 """``tfcourse bench [NAME ...] [--quick] [--results-dir DIR]``: the speed benchmark suite.
 
 Runs ``python -m benchmarks`` (the repository's ``benchmarks/`` folder: start-up,
-matmul peak, legacy/port/Keras tier throughput, optimizers, tuner) in a child
+matmul peak, legacy/port/Keras tier throughput, optimizers, tuner, port, conv) in a child
 process from the source checkout this tfcourse is installed from. See
 ``benchmarks/README.md`` for what each one measures and the recorded figures.
 """
@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-NAMES = ("startup", "matmul", "labs", "optimizers", "tuner")
+NAMES = ("startup", "matmul", "labs", "optimizers", "tuner", "port", "conv")
 
 
 def benchmarks_folder() -> Path:
