@@ -188,7 +188,7 @@ def serve_chief(oracle, host: str, port: int, *, connect_timeout: float = 120.0,
                     f"{timeout:g} s (--timeout); trials still running: "
                     f"{sorted(t.trial_id for t in oracle.ongoing_trials.values())}")
     finally:
-        server.stop(grace=1.0)
+        server.stop(grace=1.0).wait(timeout=10)  # the port is free again when this returns
 
 
 def gpu_ids() -> list[str]:
