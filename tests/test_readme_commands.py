@@ -62,7 +62,9 @@ OUR_LINES = [
     r"warning: '.+' does not exist yet; runs appear as they are written",     # cli/board.py
     r"Resuming the search in .+: \d+ trial\(s\) completed so far\.",          # tuning/search.py
     r"The search in .+ is complete \(\d+ trials\); nothing to do\. .+",        # tuning/search.py
-    r"\[(tuner\d+|chief|worker\d+)\] .+",                                       # tuning/search.py
+    r"\[(tuner\d+|chief|worker\d+|oracle)\] .+",                                # tuning/search.py
+    r"Final training: trial \S+'s configuration on \d+ examples .+",            # tuning/final.py
+    r"The final training continues after epoch \d+ .+",                       # tuning/final.py
     r"Starting a chief and \d+ worker\(s\) on \S+; logs in .+",               # tuning/distributed.py
     r"Distributed search finished in [\d.]+ s",                               # cli/tune.py
     r"running the TF1 program .+ \(recording weights, mini-batches, losses\)",  # port/comparison
