@@ -116,3 +116,10 @@ def line(label: str, stats: dict, unit: str, scale: float = 1.0, digits: int = 1
     """``label  median (min .. max) unit`` for the console."""
     return (f"  {label:<44} {stats['median'] * scale:>12,.{digits}f} "
             f"({stats['min'] * scale:,.{digits}f} .. {stats['max'] * scale:,.{digits}f}) {unit}")
+
+
+def step_lines(label: str, figures: dict, arrow: str) -> str:
+    """Two console lines for one step figure: its time, then ``-> arrow`` samples/s and GFLOP/s."""
+    return (line(label, figures["step_seconds"], "us", 1e6) + "\n"
+            f"  {'  -> ' + arrow:<44} {figures['samples_per_second']:>12,.0f} samples/s "
+            f"({figures['gflops']:.1f} GFLOP/s)")

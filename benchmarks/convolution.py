@@ -118,10 +118,7 @@ def measure(batch_sizes=(100, 1024), repeats: int = 5, min_seconds: float = 0.2)
 def report(figures: dict) -> None:
     print("convolution floor of one lab 11 CNN training step (5 convolutions, 3 matmuls):")
     for batch_size, floor in figures["step_floor"].items():
-        print(_common.line(f"batch {batch_size}: conv + matmul products", floor["step_seconds"],
-                           "us", 1e6))
-        print(f"  {'  -> floor':<44} {floor['samples_per_second']:>12,.0f} samples/s "
-              f"({floor['gflops']:.1f} GFLOP/s)")
+        print(_common.step_lines(f"batch {batch_size}: conv + matmul products", floor, "floor"))
 
 
 def main(argv=None, quick: bool = False, results_dir=None) -> dict:

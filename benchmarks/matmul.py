@@ -167,14 +167,10 @@ def report(figures: dict) -> None:
         print(_common.line(f"{n} x {n} matmul", stats, "GFLOP/s"))
     print("matmul floor of one 784-256-256-10 training step (8 matmuls):")
     for batch_size, floor in figures["step_floor"].items():
-        print(_common.line(f"batch {batch_size}: 8 matmuls", floor["step_seconds"], "us", 1e6))
-        print(f"  {'  -> floor':<44} {floor['samples_per_second']:>12,.0f} samples/s "
-              f"({floor['gflops']:.1f} GFLOP/s)")
+        print(_common.step_lines(f"batch {batch_size}: 8 matmuls", floor, "floor"))
     print("the same 8 matmuls in step order, one step after the other:")
     for batch_size, chain in figures.get("step_chain", {}).items():
-        print(_common.line(f"batch {batch_size}: chain", chain["step_seconds"], "us", 1e6))
-        print(f"  {'  -> chain':<44} {chain['samples_per_second']:>12,.0f} samples/s "
-              f"({chain['gflops']:.1f} GFLOP/s)")
+        print(_common.step_lines(f"batch {batch_size}: chain", chain, "chain"))
 
 
 def main(argv=None, quick: bool = False, results_dir=None) -> dict:
