@@ -47,7 +47,12 @@ def test_tiers_agree_within_the_issue_bounds(name):
         assert gap[worst] <= bound[worst], (
             f"{tier}: step {worst + 1} loss {result.runs[tier].step_losses[worst]} vs legacy "
             f"{legacy[worst]}")
-        assert abs(result.runs[tier].final_accuracy - result.runs["legacy"].final_accuracy) <= 0.003
+        # 0.3 points; for the batch-norm lab at least the TF1 program's own gap from weights
+        # one ulp away (two more runs of it), where its rounding decides where it ends
+        own = [abs(a - result.runs["legacy"].final_accuracy) for a in result.own_accuracies]
+        assert len(own) == (2 if result.lab.checked_steps else 0)
+        assert abs(result.runs[tier].final_accuracy
+                   - result.runs["legacy"].final_accuracy) <= max([0.003, *own])
     assert result.passed()
     # The legacy program prints the accuracy the comparison reads.
     assert f"Accuracy: {result.runs['legacy'].final_accuracy}" in result.runs["legacy"].output
