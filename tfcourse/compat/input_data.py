@@ -107,8 +107,12 @@ class DataSet:
             if images.dtype == np.uint8:
                 images = images.astype(np.float32)
                 images = np.multiply(images, np.float32(1.0 / 255.0))
-        self._images = images
-        self._labels = labels
+        # The arrays stay in their original order; a shuffle permutes only ``_order`` and
+        # a batch gathers its rows, the same values TF1's permuted copies held (a copy of
+        # 55,000 images per epoch was most of what a captured 15-epoch loop cost).
+        self._source_images = images
+        self._source_labels = labels
+        self._shuffled = None
         self._order = np.arange(len(images))
         self._num_examples = len(images)
         self._epochs_completed = 0
@@ -117,14 +121,24 @@ class DataSet:
         self._rng = np.random.RandomState(self.seed)
         self.split = split
 
+    def _current(self) -> tuple[np.ndarray, np.ndarray]:
+        """Images and labels in the current order, gathered once per shuffle."""
+        if self._shuffled is None:
+            if np.array_equal(self._order, np.arange(self._num_examples)):
+                self._shuffled = (self._source_images, self._source_labels)
+            else:
+                self._shuffled = (self._source_images[self._order],
+                                  self._source_labels[self._order])
+        return self._shuffled
+
     @property
     def images(self) -> np.ndarray:
         """The images, in the current (shuffled, as in TF1) order."""
-        return self._images
+        return self._current()[0]
 
     @property
     def labels(self) -> np.ndarray:
-        return self._labels
+        return self._current()[1]
 
     @property
     def num_examples(self) -> int:
@@ -142,9 +156,8 @@ class DataSet:
     def _shuffle(self) -> None:
         permutation = np.arange(self._num_examples)
         self._rng.shuffle(permutation)
-        self._images = self._images[permutation]
-        self._labels = self._labels[permutation]
         self._order = self._order[permutation]
+        self._shuffled = None
 
     def next_batch(self, batch_size, fake_data=False, shuffle=True):
         """The next ``batch_size`` examples, reshuffling at each epoch end (TF1's rule).
@@ -160,19 +173,17 @@ class DataSet:
         if start + batch_size > self._num_examples:
             self._epochs_completed += 1
             rest = self._num_examples - start
-            parts = [(self._images[start:], self._labels[start:], self._order[start:])]
+            first = self._order[start:]
             if shuffle:
                 self._shuffle()
             self._index_in_epoch = batch_size - rest
             end = self._index_in_epoch
-            parts.append((self._images[:end], self._labels[:end], self._order[:end]))
-            images, labels, order = (np.concatenate(p, axis=0) for p in zip(*parts))
+            order = np.concatenate([first, self._order[:end]], axis=0)
         else:
             self._index_in_epoch += batch_size
             end = self._index_in_epoch
-            images, labels, order = (
-                self._images[start:end], self._labels[start:end], self._order[start:end]
-            )
+            order = self._order[start:end]
+        images, labels = self._source_images[order], self._source_labels[order]
         recorder = _trace.current()
         if recorder is not None:
             recorder.record_batch(self.split, order)
