@@ -73,9 +73,8 @@ def test_batch_norm_lab_is_carried_past_the_bound_by_one_ulp_of_its_own():
     settings = dict(dataset="fashion_mnist", max_examples=2000, seed=0, real_steps=None,
                     source=source, max_steps=comparison.CHECK_STEPS)
     first = capture(lab.program, **settings)
-    nudged = {name: np.nextafter(np.asarray(value, np.float32), np.float32(np.inf))
-              for name, value in first.recorder.initial_weights.items()}
-    again = capture(lab.program, init=nudged, **settings)
+    again = capture(lab.program, init=comparison.one_ulp_away(first.recorder.initial_weights),
+                    **settings)
     legacy = np.asarray(first.recorder.losses, np.float64)
     own = np.asarray(again.recorder.losses, np.float64)
     assert len(legacy) == len(own) == comparison.CHECK_STEPS

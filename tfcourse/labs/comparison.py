@@ -57,6 +57,7 @@ from tfcourse.labs.registry import TIERS, Lab, get
 from tfcourse.labs.runs import TierRun, load_data, plural, run_keras, run_legacy, run_port
 
 __all__ = ["ACCURACY_TOLERANCE", "CHECK_STEPS", "LOSS_TOLERANCE", "Check", "Comparison", "compare",
+           "one_ulp_accuracies", "one_ulp_away",
            "saved_progress"]
 
 CHECK_STEPS = 200
@@ -568,6 +569,12 @@ def compare(lab: Lab | str, *, dataset: str = "mnist", epochs: int | None = None
                       repeats=extra, keras_dense=keras_dense, own_accuracies=own)
 
 
+def one_ulp_away(weights: dict, direction: float = np.inf) -> dict:
+    """Every float32 weight moved to its neighbour towards ``direction`` (``numpy.nextafter``)."""
+    return {name: np.nextafter(np.asarray(value, np.float32), np.float32(direction))
+            for name, value in weights.items()}
+
+
 def one_ulp_accuracies(lab: Lab, initial_weights: dict, *, dataset: str, epochs: int,
                        max_examples: int | None, seed: int, progress: bool = False) -> list[float]:
     """The lab's TF1 program trained again from its starting weights moved one ulp up, then down.
@@ -588,10 +595,9 @@ def one_ulp_accuracies(lab: Lab, initial_weights: dict, *, dataset: str, epochs:
         if progress:
             print(f"[legacy] again from weights one ulp {name} (the program's own spread)",
                   file=sys.stderr, flush=True)
-        nudged = {key: np.nextafter(np.asarray(value, np.float32), np.float32(direction))
-                  for key, value in initial_weights.items()}
         run = capture(lab.program, source=_legacy_source(lab, epochs), dataset=dataset,
-                      max_examples=max_examples, seed=seed, real_steps=None, init=nudged)
+                      max_examples=max_examples, seed=seed, real_steps=None,
+                      init=one_ulp_away(initial_weights, direction))
         printed = [line for line in run.output.splitlines() if line.startswith("Accuracy:")]
         if not printed:
             raise RuntimeError(f"{lab.program} printed no `Accuracy:` line when run from "

@@ -41,7 +41,13 @@ from typing import Any
 
 import numpy as np
 
-from tfcourse.labs.comparison import ACCURACY_TOLERANCE, CHECK_STEPS, Check, loss_bound
+from tfcourse.labs.comparison import (
+    ACCURACY_TOLERANCE,
+    CHECK_STEPS,
+    Check,
+    loss_bound,
+    one_ulp_away,
+)
 
 __all__ = ["Divergence", "ProgramComparison", "compare_program"]
 
@@ -646,10 +652,9 @@ def diagnose(comparison: ProgramComparison, captured, source, *, dataset, max_ex
                 if difference is None or relative > difference:
                     variable, difference = name, relative
     _say(f"and the TF1 program against itself from weights one ulp away, {horizon} steps", quiet)
-    nudged = {name: np.nextafter(np.asarray(value, np.float32), np.float32(np.inf))
-              for name, value in captured.recorder.initial_weights.items()}
     again = capture(comparison.program, argv=argv, dataset=dataset, max_examples=max_examples,
-                    seed=seed, real_steps=None, source=source, max_steps=horizon, init=nudged)
+                    seed=seed, real_steps=None, source=source, max_steps=horizon,
+                    init=one_ulp_away(captured.recorder.initial_weights))
     own = np.asarray(again.recorder.losses, np.float64)
     m = min(len(own), horizon)
     self_gap = float(np.max(np.abs(own[:m] - legacy[:m]))) if m else None
