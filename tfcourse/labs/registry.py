@@ -88,7 +88,7 @@ class Lab:
 
     @property
     def step_checks(self) -> int:
-        """How many steps the step-by-step loss bound covers (``CHECK_STEPS`` unless ``checked_steps``).
+        """Steps the step-by-step loss bound covers: ``CHECK_STEPS``, or fewer (``checked_steps``).
 
         A lab whose TF1 program is itself carried past the bound by one ulp
         (every starting weight moved to the next float32) within
