@@ -563,7 +563,7 @@ def compare(lab: Lab | str, *, dataset: str = "mnist", epochs: int | None = None
             extra[tier] = results[1:]
     own = (one_ulp_accuracies(lab, trace.initial_weights, dataset=dataset, epochs=epochs,
                               max_examples=max_examples, seed=seed, progress=progress)
-           if lab.checked_steps and len(tiers) else [])
+           if lab.checked_steps and len(runs) > 1 else [])
     return Comparison(lab=lab, dataset=dataset, max_examples=max_examples, seed=seed,
                       epochs=epochs, steps_per_epoch=legacy.steps_per_epoch, runs=runs,
                       repeats=extra, keras_dense=keras_dense, own_accuracies=own)
@@ -587,7 +587,7 @@ def one_ulp_accuracies(lab: Lab, initial_weights: dict, *, dataset: str, epochs:
     """
     import sys  # noqa: PLC0415
 
-    from tfcourse.labs.runs import _legacy_source  # noqa: PLC0415
+    from tfcourse.labs.runs import ACCURACY_LINE, _legacy_source  # noqa: PLC0415
     from tfcourse.port.capture import capture  # noqa: PLC0415
 
     accuracies = []
@@ -598,11 +598,11 @@ def one_ulp_accuracies(lab: Lab, initial_weights: dict, *, dataset: str, epochs:
         run = capture(lab.program, source=_legacy_source(lab, epochs), dataset=dataset,
                       max_examples=max_examples, seed=seed, real_steps=None,
                       init=one_ulp_away(initial_weights, direction))
-        printed = [line for line in run.output.splitlines() if line.startswith("Accuracy:")]
+        printed = ACCURACY_LINE.findall(run.output)
         if not printed:
             raise RuntimeError(f"{lab.program} printed no `Accuracy:` line when run from "
                                "weights one ulp away")
-        accuracies.append(float(printed[-1].split(":", 1)[1]))
+        accuracies.append(float(printed[-1]))
     return accuracies
 
 
