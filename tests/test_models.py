@@ -355,6 +355,58 @@ def test_conv_model_saves_and_loads(tmp_path):
     np.testing.assert_array_equal(loaded(x, training=False).numpy(), model(x, training=False).numpy())
 
 
+def test_conv_augmentation_changes_training_inputs_only():
+    spec = ConvSpec(filters=(2,), pool=False, random_flip=True, random_shift=0.1)
+    model = build_model(spec, seed=0)
+    assert _names(model)[:4] == ["inputs", "image", "random_flip", "random_shift"]
+    assert spec.num_parameters == model.count_params()  # augmentation has no weights
+    images = np.random.default_rng(0).uniform(size=(200, 28, 28, 1)).astype("float32")
+    # Inference: the same logits as the same weights without augmentation.
+    plain = build_model(spec.replace(random_flip=False, random_shift=0.0), seed=0)
+    plain.set_weights(model.get_weights())
+    flat = images.reshape(200, 784)
+    np.testing.assert_array_equal(model(flat, training=False).numpy(),
+                                  plain(flat, training=False).numpy())
+    # Training: each image mirrored or not, about half of them (binomial(200, 1/2):
+    # 70..130 holds with probability 1 - 2e-5).
+    flipped = model.get_layer("random_flip")(images, training=True).numpy()
+    mirrored = [np.array_equal(out, image[:, ::-1]) for out, image in zip(flipped, images)]
+    kept = [np.array_equal(out, image) for out, image in zip(flipped, images)]
+    assert all(m or k for m, k in zip(mirrored, kept))
+    assert 70 <= sum(mirrored) <= 130
+    # A shift of whole pixels (nearest neighbour), zeros shifted in: every output
+    # pixel is an input pixel or 0, and the shift is at most 0.1 * 28 = 2.8 -> 3 pixels.
+    shifted = model.get_layer("random_shift")(images, training=True).numpy()
+    for out, image in zip(shifted[:20], images[:20]):
+        found = [(dy, dx) for dy in range(-3, 4) for dx in range(-3, 4)
+                 if np.array_equal(out, _shift(image, dy, dx))]
+        assert found, "not a whole-pixel shift of at most 3 pixels with zeros shifted in"
+    assert sum(not np.array_equal(out, image) for out, image in zip(shifted, images)) > 100
+
+
+def _shift(image, dy, dx):
+    """``image`` moved down dy and right dx pixels, zeros shifted in."""
+    out = np.zeros_like(image)
+    height, width = image.shape[:2]
+    out[max(dy, 0):height + min(dy, 0), max(dx, 0):width + min(dx, 0)] = \
+        image[max(-dy, 0):height - max(dy, 0), max(-dx, 0):width - max(dx, 0)]
+    return out
+
+
+def test_conv_augmentation_is_seeded_and_saves(tmp_path):
+    spec = ConvSpec(filters=(2,), pool=False, random_flip=True, random_shift=0.2)
+    images = np.random.default_rng(1).uniform(size=(8, 784)).astype("float32")
+    first = build_model(spec, seed=3)(images, training=True).numpy()
+    again = build_model(spec, seed=3)(images, training=True).numpy()
+    np.testing.assert_array_equal(first, again)
+    model = build_model(spec, seed=3)
+    model.save(tmp_path / "augmented.keras")
+    loaded = keras.saving.load_model(tmp_path / "augmented.keras")
+    assert loaded.get_layer("random_shift").height_factor == 0.2
+    np.testing.assert_array_equal(loaded(images, training=False).numpy(),
+                                  model(images, training=False).numpy())
+
+
 @pytest.mark.parametrize("kwargs,error,message", [
     ({"filters": (8, 8, 8, 8)}, ValueError,
      r"`len\(filters\)` must be an integer in \[1, 3\]. Received: len\(filters\)=4. a ConvSpec "
@@ -372,6 +424,9 @@ def test_conv_model_saves_and_loads(tmp_path):
     ({"pool": "yes"}, TypeError, r"`pool\[0\]` must be True or False"),
     ({"activation": "maxout"}, ValueError,
      r"`activation` must be one of \[.*'selu'.*\]. Received: activation='maxout'"),
+    ({"random_shift": 0.5}, ValueError,
+     r"`random_shift` must be in \[0.0, 0.5\). Received: random_shift=0.5"),
+    ({"random_flip": "horizontal"}, TypeError, r"`random_flip` must be True or False"),
     ({"conv_dropout_rate": 1.0}, ValueError,
      r"`conv_dropout_rate` must be in \[0.0, 1.0\). Received: conv_dropout_rate=1.0"),
     ({"input_shape": (28, 28)}, ValueError,

@@ -238,6 +238,7 @@ class ConvSpec:
     builds, in order (i: conv block, j: dense layer of the head, 1-based)::
 
         inputs -> image (reshape, if flat_input)
+        [random_flip] -> [random_shift]      (training only)
         conv_i -> [conv_batch_norm_i] -> conv_activation_i -> [pool_i] -> [conv_dropout_i]
         flatten
         dense_j -> [batch_norm_j] -> activation_j -> [dropout_j]
@@ -264,6 +265,16 @@ class ConvSpec:
         pool: 2 x 2 max pooling (stride 2) after each block's activation:
             True, False, or one per block. Defaults to True.
         pool_size: side and stride of the pooling window. Defaults to 2.
+        random_flip: data augmentation: during training, each image is mirrored
+            left-right with probability 1/2 (``keras.layers.RandomFlip``); a
+            coat or a shoe mirrored is still a coat or a shoe. Not applied at
+            inference. Defaults to False.
+        random_shift: data augmentation: during training, each image is
+            shifted by up to this fraction of its height and width in each
+            direction, drawn uniformly and rounded to whole pixels (nearest
+            neighbour: no blur), with zeros (the background) shifted in
+            (``keras.layers.RandomTranslation``); 0.1 of 28 pixels is up to 3
+            pixels. In [0, 0.5). Not applied at inference. Defaults to 0.0.
         batch_norm: ``tfcourse.layers.BatchNormalization`` between each
             convolution (or dense layer) and its activation. Defaults to False.
         batch_norm_inference, batch_norm_momentum, batch_norm_epsilon: as in
@@ -301,6 +312,8 @@ class ConvSpec:
     padding: str = "same"
     pool: Any = True
     pool_size: int = 2
+    random_flip: bool = False
+    random_shift: float = 0.0
     batch_norm: bool = False
     batch_norm_inference: str = "moving"
     batch_norm_momentum: float = 0.99
@@ -338,6 +351,9 @@ class ConvSpec:
         check_choice("padding", self.padding, PADDINGS)
         set_("pool", _per_block("pool", self.pool, blocks, check_bool))
         set_("pool_size", check_int("pool_size", self.pool_size, low=1))
+        set_("random_flip", check_bool("random_flip", self.random_flip))
+        set_("random_shift", check_range("random_shift", self.random_shift, 0.0, 0.5,
+                                         high_open=True))
         set_("batch_norm", check_bool("batch_norm", self.batch_norm))
         check_choice("batch_norm_inference", self.batch_norm_inference, ("moving", "population"))
         set_("batch_norm_momentum", check_range("batch_norm_momentum", self.batch_norm_momentum,
@@ -482,8 +498,10 @@ def build_model(spec: MLPSpec | ConvSpec, seed: int | None = None) -> keras.Mode
         spec: an ``MLPSpec`` or a ``ConvSpec``.
         seed: base seed of the initializers given by name (weight layer k,
             counted from 0 in order, uses seed + k for kernels, seed + 1000 + k
-            for biases) and of dropout (seed + 2000 + i after dense layer i,
-            seed + 3000 + i after conv block i). ``None`` leaves them unseeded.
+            for biases), of dropout (seed + 2000 + i after dense layer i,
+            seed + 3000 + i after conv block i) and of a ConvSpec's random
+            flip and shift (seed + 4000, seed + 4001). ``None`` leaves them
+            unseeded.
 
     Example:
 
@@ -552,6 +570,14 @@ def _conv_blocks(spec: ConvSpec, seed, regularizer):
         x = keras.layers.Reshape(spec.input_shape, name="image")(inputs)
     else:
         inputs = x = keras.Input(spec.input_shape, name="inputs")
+    if spec.random_flip:
+        x = keras.layers.RandomFlip("horizontal", seed=None if seed is None else seed + 4000,
+                                    name="random_flip")(x)
+    if spec.random_shift:
+        x = keras.layers.RandomTranslation(
+            spec.random_shift, spec.random_shift, fill_mode="constant", fill_value=0.0,
+            interpolation="nearest",
+            seed=None if seed is None else seed + 4001, name="random_shift")(x)
     for i, filters in enumerate(spec.filters, start=1):
         # Under batch norm the convolution has no bias: BN subtracts the mean of
         # each channel, bias included, and its beta is the bias that remains.

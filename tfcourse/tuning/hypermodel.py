@@ -194,6 +194,8 @@ class CourseHyperModel(keras_tuner.HyperModel):
                 strides=values["strides"],
                 padding=values["padding"],
                 pool=values["pool"],
+                random_flip=values["random_flip"],
+                random_shift=values["random_shift"],
                 batch_norm=values["batch_norm"],
                 conv_dropout_rate=values["conv_dropout"] or None,
                 dense_sizes=(values["units"],) * values["num_layers"],

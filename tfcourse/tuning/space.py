@@ -10,6 +10,8 @@ The course's choices form the space:
     kernel_size, strides       square kernels (3 or 5) and the convolutions' stride
     padding, pool              SAME or VALID; 2 x 2 max pooling after each block or none
     conv_dropout               the fraction dropped after each conv block
+    random_flip, random_shift  data augmentation during training (the homework's "as high as you
+                               can"): mirror left-right, shift by up to a fraction of the image
     num_layers, units          depth and width of the MLP (every hidden layer has `units` units);
                                for a cnn, its dense head (0 layers: straight to the logits)
     activation                 sigmoid, tanh, relu, leaky_relu, elu, maxout (seed 000, Unit 02)
@@ -91,7 +93,7 @@ MODELS = ("mlp", "cnn")
 PADDINGS = ("same", "valid")
 #: The names that only a cnn uses (declared under ``model = "cnn"``).
 CONV_NAMES = ("conv_blocks", "filters", "kernel_size", "strides", "padding", "pool",
-              "conv_dropout")
+              "conv_dropout", "random_flip", "random_shift")
 
 #: Keys a space file's ``[search]`` table may set, with their meaning.
 SEARCH_KEYS = {
@@ -254,6 +256,9 @@ _LIMITS: dict[str, tuple[str, Any]] = {
     "batch_size": ("int", (1, 65536)),
     "epochs": ("int", (1, 1000)),
     "weight_decay": ("float", (0.0, 1.0)),
+    # Last, so that the names above draw the same random values as before these existed.
+    "random_flip": ("bool", None),
+    "random_shift": ("float", (0.0, 0.45)),
 }
 
 #: The order hyperparameters are declared in, and the only names a file may use.
@@ -300,6 +305,10 @@ def course_space() -> "SearchSpace":
         "batch_size": Choice((64, 128, 256, 512), default=128),
         "epochs": Fixed(20),
         "weight_decay": FloatRange(1e-8, 1e-4, sampling="log", default=1e-8),
+        # Augmentation is not in the course: off unless a space file turns it on
+        # (ConvSpec.random_flip / random_shift).
+        "random_flip": Fixed(False),
+        "random_shift": Fixed(0.0),
     })
 
 
