@@ -5,6 +5,7 @@ ConvSpec (the lab 11 conv nets) against TensorFlow's own conv2d / max_pool ops."
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -271,14 +272,19 @@ def test_conv_layer_names_and_order():
      "dense_sizes": (10, 20), "batch_norm": True},
     {"filters": (2,), "input_shape": (9, 9, 3), "flat_input": False, "activation": "elu",
      "pool_size": 3},
-], ids=["lab11", "bn_prelu_head", "valid_5x5", "strided", "per_block", "rgb_pool3"])
+    {"filters": (8, 16), "convs_per_block": 2, "batch_norm": True, "dense_sizes": (32,)},
+    {"filters": (4, 6), "convs_per_block": 3, "padding": "valid", "strides": (2, 1), "pool": False,
+     "activation": "prelu"},
+], ids=["lab11", "bn_prelu_head", "valid_5x5", "strided", "per_block", "rgb_pool3", "vgg_pairs",
+        "triples_valid_strided"])
 def test_conv_parameters_and_shapes_are_computed_without_building(kwargs):
     spec = ConvSpec(**kwargs)
     model = build_model(spec)
     assert model.count_params() == spec.num_parameters
-    blocks = [layer for layer in model.layers if layer.name.startswith(("pool_", "conv_activation_"))]
     for i, shape in enumerate(spec.output_shapes, start=1):
-        last = [layer for layer in blocks if layer.name.endswith(f"_{i}")][-1]
+        # the block's last layer: its pooling, else its last activation
+        last = [layer for layer in model.layers
+                if re.fullmatch(rf"(pool|conv_activation)_{i}(_\d)?", layer.name)][-1]
         assert tuple(last.output.shape[1:]) == shape, last.name
 
 
@@ -353,6 +359,34 @@ def test_conv_model_saves_and_loads(tmp_path):
     model.save(path)
     loaded = keras.saving.load_model(path)
     np.testing.assert_array_equal(loaded(x, training=False).numpy(), model(x, training=False).numpy())
+
+
+def test_vgg_blocks_repeat_the_convolution_before_pooling():
+    spec = ConvSpec(filters=(4, 8), convs_per_block=2, strides=(2, 1), batch_norm=True,
+                    kernel_initializer="he", dense_sizes=(6,))
+    model = build_model(spec, seed=0)
+    assert _names(model) == [
+        "inputs", "image",
+        "conv_1_1", "conv_batch_norm_1_1", "conv_activation_1_1",
+        "conv_1_2", "conv_batch_norm_1_2", "conv_activation_1_2", "pool_1",
+        "conv_2_1", "conv_batch_norm_2_1", "conv_activation_2_1",
+        "conv_2_2", "conv_batch_norm_2_2", "conv_activation_2_2", "pool_2",
+        "flatten", "dense_1", "batch_norm_1", "activation_1", "logits"]
+    # the block's stride on its first convolution only; the second keeps the size
+    assert model.get_layer("conv_1_1").strides == (2, 2)
+    assert model.get_layer("conv_1_2").strides == (1, 1)
+    assert tuple(model.get_layer("conv_1_2").kernel.shape) == (3, 3, 4, 4)
+    assert spec.output_shapes == ((7, 7, 4), (4, 4, 8))
+    # every weight layer has its own seed: no two kernels of the same shape are equal
+    kernels = [model.get_layer(name).kernel.numpy() for name in ("conv_2_1", "conv_2_2")]
+    assert kernels[0].shape != kernels[1].shape or not np.array_equal(*kernels)
+    same = build_model(spec.replace(filters=(4, 4)), seed=0)
+    assert not np.array_equal(same.get_layer("conv_1_2").kernel.numpy(),
+                              same.get_layer("conv_2_2").kernel.numpy())
+    assert spec.num_weight_layers == 6
+    with pytest.raises(ValueError, match=r"`len\(kernel_initializer\)` must be an integer in "
+                                         r"\[6, 6\]"):
+        spec.replace(kernel_initializer=("he",) * 4)
 
 
 def test_conv_augmentation_changes_training_inputs_only():
@@ -437,8 +471,12 @@ def test_conv_augmentation_is_seeded_and_saves(tmp_path):
      r"blocks, padding='same' or smaller strides"),
     ({"kernel_initializer": ("he", "he")}, ValueError,
      r"`len\(kernel_initializer\)` must be an integer in \[3, 3\]. Received: "
-     r"len\(kernel_initializer\)=2. give one initializer, or one per weight layer \(conv "
-     r"blocks, hidden dense layers, then logits\)"),
+     r"len\(kernel_initializer\)=2. give one initializer, or one per weight layer "
+     r"\(convolutions, hidden dense layers, then logits\)"),
+    ({"convs_per_block": 4}, ValueError,
+     r"`convs_per_block` must be an integer in \[1, 3\]. Received: convs_per_block=4"),
+    ({"filters": (8, 8), "convs_per_block": 3, "kernel_size": 5, "padding": "valid"}, ValueError,
+     r"Conv block 2 of 2 leaves no pixels: .*padding='valid', convs_per_block=3. Use fewer"),
 ])
 def test_bad_conv_spec_raises_clear_errors(kwargs, error, message):
     with pytest.raises(error, match=message):

@@ -113,6 +113,25 @@ def test_conv_names_in_a_space_file_are_checked(tmp_path, text, error, match):
         load_space_file(write_space(tmp_path, text=text))
 
 
+def test_augmentation_is_off_unless_a_space_file_turns_it_on(tmp_path):
+    cnn = course_space().narrowed({"model": "cnn"})
+    values, _ = _declared(cnn)
+    assert (values["random_flip"], values["random_shift"]) == (False, 0.0)  # not in the course
+    hypermodel = CourseHyperModel(cnn, num_train=640)
+    assert "random_flip" not in [layer.name for layer in hypermodel.build(_declared(cnn)[1]).layers]
+    text = TINY_CNN_SPACE + "random_flip = [false, true]\nrandom_shift = { min = 0.0, max = 0.1, step = 0.05 }\n"
+    space, _ = load_space_file(write_space(tmp_path, text=text))
+    assert space.to_json()["random_flip"] == {"boolean": True}
+    values, hp = _declared(space, random_flip=True, random_shift=0.05)
+    spec = CourseHyperModel(space, num_train=640).spec(values)
+    assert (spec.random_flip, spec.random_shift) == (True, 0.05)
+    names = [layer.name for layer in CourseHyperModel(space, num_train=640).build(hp).layers]
+    assert names[:4] == ["inputs", "image", "random_flip", "random_shift"]
+    with pytest.raises(ValueError, match=r"`random_shift` must be in \[0.0, 0.45\]. "
+                                         r"Received: random_shift=0.5"):
+        course_space().narrowed({"model": "cnn", "random_shift": 0.5})
+
+
 def test_hypermodel_builds_the_conv_spec_of_a_point():
     space = course_space().narrowed({"model": "cnn", "conv_blocks": 3, "filters": 16,
                                      "kernel_size": 5, "num_layers": 1, "units": 32,

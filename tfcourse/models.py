@@ -240,6 +240,8 @@ class ConvSpec:
         inputs -> image (reshape, if flat_input)
         [random_flip] -> [random_shift]      (training only)
         conv_i -> [conv_batch_norm_i] -> conv_activation_i -> [pool_i] -> [conv_dropout_i]
+        (with convs_per_block = n > 1, block i repeats conv_i_j -> [conv_batch_norm_i_j]
+        -> conv_activation_i_j for j = 1..n before its pooling and dropout)
         flatten
         dense_j -> [batch_norm_j] -> activation_j -> [dropout_j]
         logits -> [probabilities]
@@ -256,6 +258,12 @@ class ConvSpec:
             ``input_data`` give) and reshapes them to the image, as the
             programs' ``tf.reshape(X, [-1, 28, 28, 1])``. Defaults to True.
         filters: filters of each conv block, 1 to 3 blocks, e.g. ``(32, 64)``.
+        convs_per_block: convolutions in each block before its pooling, 1 to
+            3, all with the block's filters (the first with the block's stride,
+            the others stride 1): 2 is the VGG nets' conv-conv-pool, which sees
+            a 5 x 5 neighbourhood with two 3 x 3 kernels (18 weights per
+            channel pair, not 25) and one more nonlinearity. Defaults to 1, as
+            the lab 11 programs.
         kernel_size: side of the square kernels, one for every block or one
             per block. Defaults to 3.
         strides: stride of each convolution, one or one per block. Defaults to 1.
@@ -307,6 +315,7 @@ class ConvSpec:
     input_shape: tuple = (28, 28, 1)
     flat_input: bool = True
     filters: tuple = (32, 64)
+    convs_per_block: int = 1
     kernel_size: Any = 3
     strides: Any = 1
     padding: str = "same"
@@ -344,6 +353,8 @@ class ConvSpec:
         set_("filters", tuple(check_int(f"filters[{i}]", count, low=1)
                               for i, count in enumerate(self.filters)))
         blocks = len(self.filters)
+        set_("convs_per_block", check_int("convs_per_block", self.convs_per_block, low=1,
+                                          high=MAX_CONV_BLOCKS))
         set_("kernel_size", _per_block("kernel_size", self.kernel_size, blocks,
                                        lambda name, value: check_int(name, value, low=1)))
         set_("strides", _per_block("strides", self.strides, blocks,
@@ -374,7 +385,7 @@ class ConvSpec:
                 check_int(f"len({field})", len(value), low=self.num_weight_layers,
                           high=self.num_weight_layers,
                           hint="give one initializer, or one per weight layer "
-                               "(conv blocks, hidden dense layers, then logits)")
+                               "(convolutions, hidden dense layers, then logits)")
             set_(field, value)
         if self.output_activation is not None:
             check_choice("output_activation", self.output_activation, ("softmax", "sigmoid"))
@@ -382,9 +393,14 @@ class ConvSpec:
         self.output_shapes  # noqa: B018  (refuses blocks that leave no pixel)
 
     @property
+    def num_convolutions(self) -> int:
+        """Conv layers: ``convs_per_block`` per block."""
+        return len(self.filters) * self.convs_per_block
+
+    @property
     def num_weight_layers(self) -> int:
         """Conv layers, hidden dense layers and the logits layer."""
-        return len(self.filters) + len(self.dense_sizes) + 1
+        return self.num_convolutions + len(self.dense_sizes) + 1
 
     @property
     def has_dropout(self) -> bool:
@@ -397,9 +413,11 @@ class ConvSpec:
         height, width, _ = self.input_shape
         shapes = []
         for i, filters in enumerate(self.filters):
-            k, stride = self.kernel_size[i], self.strides[i]
-            height = _conv_output(height, k, stride, self.padding)
-            width = _conv_output(width, k, stride, self.padding)
+            k = self.kernel_size[i]
+            for j in range(self.convs_per_block):
+                stride = self.strides[i] if j == 0 else 1
+                height = _conv_output(height, k, stride, self.padding)
+                width = _conv_output(width, k, stride, self.padding)
             if self.pool[i]:
                 height = _conv_output(height, self.pool_size, self.pool_size, self.padding)
                 width = _conv_output(width, self.pool_size, self.pool_size, self.padding)
@@ -408,7 +426,8 @@ class ConvSpec:
                     f"Conv block {i + 1} of {len(self.filters)} leaves no pixels: a "
                     f"{self.input_shape[0]}x{self.input_shape[1]} image shrinks to "
                     f"{max(height, 0)}x{max(width, 0)} with kernel_size={self.kernel_size}, "
-                    f"strides={self.strides}, pool={self.pool}, padding={self.padding!r}. "
+                    f"strides={self.strides}, pool={self.pool}, padding={self.padding!r}"
+                    f"{'' if self.convs_per_block == 1 else f', convs_per_block={self.convs_per_block}'}. "
                     f"Use fewer blocks, padding='same' or smaller strides")
             shapes.append((height, width, filters))
         return tuple(shapes)
@@ -417,17 +436,19 @@ class ConvSpec:
     def num_parameters(self) -> int:
         """The model's ``count_params()``, computed from the sizes without building it.
 
-        Conv block: ``k * k * c * f`` weights, plus ``f`` biases without batch
-        norm, or ``6 f + 1`` BN values with it (as in :class:`MLPSpec`), plus
-        ``f`` PReLU slopes. The head counts as in :attr:`MLPSpec.num_parameters`
+        Each convolution: ``k * k * c * f`` weights, plus ``f`` biases without
+        batch norm, or ``6 f + 1`` BN values with it (as in :class:`MLPSpec`),
+        plus ``f`` PReLU slopes; ``c`` is the block's input channels for its
+        first convolution and ``f`` for the others. The head counts as in :attr:`MLPSpec.num_parameters`
         on the ``height * width * filters`` features of the last block.
         """
         total, channels = 0, self.input_shape[2]
         for i, filters in enumerate(self.filters):
-            total += self.kernel_size[i] ** 2 * channels * filters
-            total += (6 * filters + 1) if self.batch_norm else filters
-            total += filters if self.activation == "prelu" else 0
-            channels = filters
+            for _ in range(self.convs_per_block):
+                total += self.kernel_size[i] ** 2 * channels * filters
+                total += (6 * filters + 1) if self.batch_norm else filters
+                total += filters if self.activation == "prelu" else 0
+                channels = filters
         fan_in = math.prod(self.output_shapes[-1])
         for units in self.dense_sizes:
             total += (fan_in + 1) * units
@@ -522,7 +543,7 @@ def build_model(spec: MLPSpec | ConvSpec, seed: int | None = None) -> keras.Mode
     regularizer = WeightDecay(spec.weight_decay) if spec.weight_decay else None
     if isinstance(spec, ConvSpec):
         inputs, x = _conv_blocks(spec, seed, regularizer)
-        first_dense = len(spec.filters)
+        first_dense = spec.num_convolutions
         hidden_sizes = spec.dense_sizes
     else:
         inputs = keras.Input((spec.input_size,), name="inputs")
@@ -578,22 +599,26 @@ def _conv_blocks(spec: ConvSpec, seed, regularizer):
             spec.random_shift, spec.random_shift, fill_mode="constant", fill_value=0.0,
             interpolation="nearest",
             seed=None if seed is None else seed + 4001, name="random_shift")(x)
+    per_block = spec.convs_per_block
     for i, filters in enumerate(spec.filters, start=1):
-        # Under batch norm the convolution has no bias: BN subtracts the mean of
-        # each channel, bias included, and its beta is the bias that remains.
-        x = keras.layers.Conv2D(
-            filters, spec.kernel_size[i - 1], strides=spec.strides[i - 1], padding=spec.padding,
-            use_bias=not spec.batch_norm,
-            kernel_initializer=_initializer(spec.kernel_initializer, i - 1, seed, 0),
-            bias_initializer=_initializer(spec.bias_initializer, i - 1, seed, 1000),
-            kernel_regularizer=regularizer, name=f"conv_{i}")(x)
-        if spec.batch_norm:
-            x = _batch_norm_layer(spec, f"conv_batch_norm_{i}")(x)
-        if spec.activation == "prelu":
-            # one slope per channel, shared over height and width (He et al., 2015)
-            x = keras.layers.PReLU(shared_axes=(1, 2), name=f"conv_activation_{i}")(x)
-        else:
-            x = activation_layer(spec.activation, layer_name=f"conv_activation_{i}")(x)
+        for j in range(1, per_block + 1):
+            suffix = f"{i}" if per_block == 1 else f"{i}_{j}"
+            layer_index = (i - 1) * per_block + j - 1
+            # Under batch norm the convolution has no bias: BN subtracts the mean of
+            # each channel, bias included, and its beta is the bias that remains.
+            x = keras.layers.Conv2D(
+                filters, spec.kernel_size[i - 1], strides=spec.strides[i - 1] if j == 1 else 1,
+                padding=spec.padding, use_bias=not spec.batch_norm,
+                kernel_initializer=_initializer(spec.kernel_initializer, layer_index, seed, 0),
+                bias_initializer=_initializer(spec.bias_initializer, layer_index, seed, 1000),
+                kernel_regularizer=regularizer, name=f"conv_{suffix}")(x)
+            if spec.batch_norm:
+                x = _batch_norm_layer(spec, f"conv_batch_norm_{suffix}")(x)
+            if spec.activation == "prelu":
+                # one slope per channel, shared over height and width (He et al., 2015)
+                x = keras.layers.PReLU(shared_axes=(1, 2), name=f"conv_activation_{suffix}")(x)
+            else:
+                x = activation_layer(spec.activation, layer_name=f"conv_activation_{suffix}")(x)
         if spec.pool[i - 1]:
             x = keras.layers.MaxPooling2D(spec.pool_size, padding=spec.padding,
                                           name=f"pool_{i}")(x)

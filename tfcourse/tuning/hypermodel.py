@@ -93,7 +93,8 @@ def count_parameters(spec: models.MLPSpec | models.ConvSpec) -> int:
     the statistics batch norm keeps (4 vectors and a counter per BN layer).
     """
     if isinstance(spec, models.ConvSpec):
-        normalized = (*spec.filters, *spec.dense_sizes) if spec.batch_norm else ()
+        convolutions = tuple(f for f in spec.filters for _ in range(spec.convs_per_block))
+        normalized = (*convolutions, *spec.dense_sizes) if spec.batch_norm else ()
         return spec.num_parameters - sum(4 * width + 1 for width in normalized)
     width = spec.input_size
     total = 0
@@ -190,6 +191,7 @@ class CourseHyperModel(keras_tuner.HyperModel):
             return models.ConvSpec(
                 input_shape=self.image_shape,
                 filters=tuple(values["filters"] * 2 ** i for i in range(values["conv_blocks"])),
+                convs_per_block=values["convs_per_block"],
                 kernel_size=values["kernel_size"],
                 strides=values["strides"],
                 padding=values["padding"],

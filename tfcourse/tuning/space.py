@@ -7,6 +7,7 @@ The course's choices form the space:
     model                      "mlp" (the default) or "cnn" (the lab 11 convolutional nets)
     conv_blocks, filters       1-3 conv blocks; block i has filters * 2**(i-1) filters (32, 64, 128
                                as in lab 11), only for model = cnn, as the names below
+    convs_per_block            convolutions per block before its pooling (lab 11: 1; VGG: 2)
     kernel_size, strides       square kernels (3 or 5) and the convolutions' stride
     padding, pool              SAME or VALID; 2 x 2 max pooling after each block or none
     conv_dropout               the fraction dropped after each conv block
@@ -93,7 +94,7 @@ MODELS = ("mlp", "cnn")
 PADDINGS = ("same", "valid")
 #: The names that only a cnn uses (declared under ``model = "cnn"``).
 CONV_NAMES = ("conv_blocks", "filters", "kernel_size", "strides", "padding", "pool",
-              "conv_dropout", "random_flip", "random_shift")
+              "conv_dropout", "random_flip", "random_shift", "convs_per_block")
 
 #: Keys a space file's ``[search]`` table may set, with their meaning.
 SEARCH_KEYS = {
@@ -259,6 +260,7 @@ _LIMITS: dict[str, tuple[str, Any]] = {
     # Last, so that the names above draw the same random values as before these existed.
     "random_flip": ("bool", None),
     "random_shift": ("float", (0.0, 0.45)),
+    "convs_per_block": ("int", (1, 3)),
 }
 
 #: The order hyperparameters are declared in, and the only names a file may use.
@@ -309,6 +311,8 @@ def course_space() -> "SearchSpace":
         # (ConvSpec.random_flip / random_shift).
         "random_flip": Fixed(False),
         "random_shift": Fixed(0.0),
+        # lab 11's blocks have one convolution; a file may ask for VGG's two
+        "convs_per_block": Fixed(1),
     })
 
 
