@@ -127,6 +127,24 @@ def test_restore_round_trip_sets_every_model_and_optimizer_variable(saved):
     assert checkpointing.restore_checkpoint(fresh, folder / "none") is None
 
 
+def test_a_checkpoint_without_the_model_file_restores_the_same(saved, tmp_path):
+    from tfcourse import checkpointing
+
+    model, helpers, folder = saved
+    bare = tmp_path / "bare"
+    assert checkpointing.save_checkpoint(model, bare, 1, {"seed": 5}, save_model=False) is None
+    assert sorted(path.name for path in bare.iterdir()) == ["checkpoint.json", "epoch-0001.npz"]
+    fresh = helpers.build(1)
+    assert checkpointing.restore_checkpoint(fresh, bare, expected={"seed": 5})["model"] is None
+    for a, b in zip(model.variables + model.optimizer.variables,
+                    fresh.variables + fresh.optimizer.variables):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    # the next epoch replaces the previous one's files, with or without a model file
+    checkpointing.save_checkpoint(model, bare, 2, {"seed": 5})
+    assert sorted(path.name for path in bare.iterdir()) == [
+        "checkpoint.json", "epoch-0002.keras", "epoch-0002.npz"]
+
+
 def test_truncated_variables_file_names_the_file(saved):
     from tfcourse import checkpointing
 

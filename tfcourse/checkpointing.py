@@ -87,11 +87,15 @@ def _optimizer_variables(model: keras.Model) -> list:
 
 
 def save_checkpoint(model: keras.Model, directory: str | os.PathLike, epochs_done: int,
-                    metadata: dict | None = None, history: dict | None = None) -> str:
+                    metadata: dict | None = None, history: dict | None = None, *,
+                    save_model: bool = True) -> str | None:
     """Write the checkpoint after ``epochs_done`` epochs into ``directory``; return its path.
 
     ``metadata`` (JSON values: seed, batch size...) is stored and compared by
     :func:`restore_checkpoint`; ``history`` (per-epoch logs) is stored as given.
+    The checkpoint is the variables (``.npz``), which is all that resuming
+    reads, and with ``save_model`` also the whole model as a ``.keras`` file
+    that loads on its own (its path is returned; ``None`` without it).
     """
     directory = os.fspath(directory)
     os.makedirs(directory, exist_ok=True)
@@ -108,12 +112,13 @@ def save_checkpoint(model: keras.Model, directory: str | os.PathLike, epochs_don
     numpy_state = np.random.get_state()
     arrays["numpy_random"] = numpy_state[1]
     atomic_write(os.path.join(directory, stem + ".npz"), lambda p: _write_arrays(p, arrays))
-    atomic_write(os.path.join(directory, stem + ".keras"), model.save)
+    if save_model:
+        atomic_write(os.path.join(directory, stem + ".keras"), model.save)
     python_state = random.getstate()
     pointer = {
         "format": FORMAT, "epochs_done": int(epochs_done),
         "iterations": int(model.optimizer.iterations.numpy()) if model.optimizer else None,
-        "variables": stem + ".npz", "model": stem + ".keras",
+        "variables": stem + ".npz", "model": stem + ".keras" if save_model else None,
         "num_model_variables": len(model.variables),
         "numpy_random": [numpy_state[0], int(numpy_state[2]), int(numpy_state[3]),
                          float(numpy_state[4])],
@@ -124,10 +129,10 @@ def save_checkpoint(model: keras.Model, directory: str | os.PathLike, epochs_don
     atomic_write(os.path.join(directory, POINTER), lambda p: _write_json(p, pointer))
     if previous is not None and previous.get("variables") != pointer["variables"]:
         for key in ("variables", "model"):
-            stale = os.path.join(directory, str(previous.get(key)))
-            if os.path.isfile(stale):
-                os.remove(stale)
-    return os.path.join(directory, stem + ".keras")
+            stale = previous.get(key)
+            if stale and os.path.isfile(os.path.join(directory, stale)):
+                os.remove(os.path.join(directory, stale))
+    return os.path.join(directory, stem + ".keras") if save_model else None
 
 
 def _read_pointer(directory: str) -> dict | None:
@@ -231,12 +236,15 @@ class EpochCheckpoint(keras.callbacks.Callback):
 
     ``metadata`` is stored with each checkpoint (and checked on resume);
     epoch logs are accumulated into the stored ``history``, starting from
-    ``history`` (a resumed run passes the restored one).
+    ``history`` (a resumed run passes the restored one). ``save_model=False``
+    leaves out the ``.keras`` file of each epoch, for a caller that rebuilds
+    the model itself (a tuner trial: its hyperparameters build it).
     """
 
     def __init__(self, directory: str | os.PathLike, metadata: dict | None = None,
-                 history: dict | None = None):
+                 history: dict | None = None, *, save_model: bool = True):
         super().__init__()
+        self.save_model = save_model
         self.directory = os.fspath(directory)
         self.metadata = dict(metadata or {})
         self.history = {key: list(values) for key, values in (history or {}).items()}
@@ -248,4 +256,5 @@ class EpochCheckpoint(keras.callbacks.Callback):
         if not all(np.all(np.isfinite(v.numpy())) for v in self.model.trainable_variables):
             return  # never replace a finite checkpoint by a diverged one
         self.last_path = save_checkpoint(self.model, self.directory, epoch + 1,
-                                         self.metadata, self.history)
+                                         self.metadata, self.history,
+                                         save_model=self.save_model)

@@ -101,7 +101,9 @@ class TrialCheckpoint(checkpointing.EpochCheckpoint):
     """
 
     def __init__(self, directory, metadata: dict, callbacks, restored: dict | None = None):
-        super().__init__(directory, metadata, restored["history"] if restored else None)
+        # The trial's hyperparameters rebuild the model: only its variables are saved.
+        super().__init__(directory, metadata, restored["history"] if restored else None,
+                         save_model=False)
         self.watched = list(callbacks)
         state = restored["metadata"][STATE_KEY] if restored else None
         self._restored_state = state
