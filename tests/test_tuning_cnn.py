@@ -250,6 +250,8 @@ def test_report_shows_the_best_trials_and_a_figure_per_varied_hyperparameter(cnn
     for name in pictures:
         assert _png_size(folder / name) in {(900, 500), (700, 450)}
     assert "- model = cnn" in text  # fixed choices are listed
+    if varied:  # two trials: each value of a varied choice has one
+        assert " over 1 trial); " in text and "1 trials" not in text
     assert f"Report: {folder / 'report.md'}" in cnn_search.out
 
 

@@ -60,6 +60,10 @@ def _trials(directory: Path) -> list[dict]:
     return rows
 
 
+def _trials_count(count: int) -> str:
+    return f"{count} trial" if count == 1 else f"{count} trials"
+
+
 def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -209,13 +213,13 @@ def _hyperparameter_figure(path: Path, name: str, completed: list[dict], objecti
                       linewidth=2, zorder=4)
         ax.set_xticks(range(len(categories)))
         counts = [sum(json.dumps(v) == text for v in values) for text in categories]
-        ax.set_xticklabels([f"{label}\n({count} trials)" for label, count in
+        ax.set_xticklabels([f"{label}\n({_trials_count(count)})" for label, count in
                             zip(labels, counts)])
         ax.set_xlim(-0.6, len(categories) - 0.4)
         ax.set_xlabel(f"{name} (black bar: mean over its trials)")
         best_category = pick(range(len(categories)), key=lambda i: means[i])
         summary = (f"best mean {objective} with {name} = {labels[best_category]} "
-                   f"({means[best_category]:.4f} over {counts[best_category]} trials); "
+                   f"({means[best_category]:.4f} over {_trials_count(counts[best_category])}); "
                    f"best trial at {_format(values[best])}")
         xs = jitter
     ax.scatter([xs[best]], [scores[best]], marker="*", s=240, color="tab:red", zorder=5,
