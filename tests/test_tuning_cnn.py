@@ -188,6 +188,9 @@ def test_cnn_search_runs_its_trials_and_the_final_training(cnn_search):
     assert final["hyperparameters"]["model"] == "cnn"
     assert f"test accuracy = {final['test_accuracy']:.4f}" in cnn_search.out
     assert "Wall time: search" in cnn_search.out
+    count = final["epochs"]
+    epochs = f"{count} epoch" if count == 1 else f"{count} epochs"  # "1 epoch", never "1 epochs"
+    assert f"for {epochs}\n" in cnn_search.err and f"({epochs} on 300 examples" in cnn_search.out
     # The recorded figure is the saved model's accuracy on the test set.
     from tfcourse import data, load_model
 

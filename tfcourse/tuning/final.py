@@ -64,9 +64,13 @@ def read_final(directory) -> FinalResult | None:
         return FinalResult(**json.load(stream))
 
 
+def _epochs(count: int) -> str:
+    return f"{count} epoch" if count == 1 else f"{count} epochs"
+
+
 def _print(result: FinalResult, dataset: str, stream, recorded: bool) -> None:
     when = "recorded earlier; the test set is not evaluated again" if recorded else "now"
-    print(f"Final training of trial {result.trial_id} ({result.epochs} epochs on "
+    print(f"Final training of trial {result.trial_id} ({_epochs(result.epochs)} on "
           f"{result.num_train} examples, {result.train_seconds:,.1f} s): test accuracy = "
           f"{result.test_accuracy:.4f}, test loss = {result.test_loss:.4f} on "
           f"{result.num_test} test examples ({dataset}; {when})", file=stream)
@@ -113,7 +117,7 @@ def train_best(config, tuner, data, *, stream=None) -> FinalResult | None:
         print(f"The final training continues after epoch {initial_epoch} "
               f"(checkpoint {folder / 'epochs'})", file=sys.stderr, flush=True)
     print(f"Final training: trial {best.trial_id}'s configuration on {len(x)} examples "
-          f"(training and validation sets) for {epochs} epochs", file=sys.stderr, flush=True)
+          f"(training and validation sets) for {_epochs(epochs)}", file=sys.stderr, flush=True)
     saver = checkpointing.EpochCheckpoint(folder / "epochs", metadata,
                                           restored["history"] if restored else None)
     board = keras.callbacks.TensorBoard(log_dir=str(directory / "tensorboard" / FOLDER),

@@ -286,7 +286,8 @@ def write_report(directory: str | os.PathLike) -> Path:
     if final is not None:
         lines += [f"Final training of trial {final.trial_id}'s configuration on "
                   f"{final.num_train} examples (training and validation sets) for "
-                  f"{final.epochs} epochs ({final.train_seconds:,.1f} s): **test accuracy "
+                  f"{final.epochs} epoch{'' if final.epochs == 1 else 's'} "
+                  f"({final.train_seconds:,.1f} s): **test accuracy "
                   f"{final.test_accuracy:.4f}** (test loss {final.test_loss:.4f}) on "
                   f"{final.num_test} test examples, the test set's only use. Search and final "
                   f"training: {search_seconds + final.wall_time_s:,.1f} s wall time."]
