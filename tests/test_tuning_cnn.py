@@ -119,7 +119,8 @@ def test_augmentation_is_off_unless_a_space_file_turns_it_on(tmp_path):
     assert (values["random_flip"], values["random_shift"]) == (False, 0.0)  # not in the course
     hypermodel = CourseHyperModel(cnn, num_train=640)
     assert "random_flip" not in [layer.name for layer in hypermodel.build(_declared(cnn)[1]).layers]
-    text = TINY_CNN_SPACE + "random_flip = [false, true]\nrandom_shift = { min = 0.0, max = 0.1, step = 0.05 }\n"
+    text = (TINY_CNN_SPACE + "random_flip = [false, true]\n"
+            "random_shift = { min = 0.0, max = 0.1, step = 0.05 }\n")
     space, _ = load_space_file(write_space(tmp_path, text=text))
     assert space.to_json()["random_flip"] == {"boolean": True}
     values, hp = _declared(space, random_flip=True, random_shift=0.05)

@@ -422,12 +422,14 @@ class ConvSpec:
                 height = _conv_output(height, self.pool_size, self.pool_size, self.padding)
                 width = _conv_output(width, self.pool_size, self.pool_size, self.padding)
             if height < 1 or width < 1:
+                repeated = ("" if self.convs_per_block == 1
+                            else f", convs_per_block={self.convs_per_block}")
                 raise ValueError(
                     f"Conv block {i + 1} of {len(self.filters)} leaves no pixels: a "
                     f"{self.input_shape[0]}x{self.input_shape[1]} image shrinks to "
                     f"{max(height, 0)}x{max(width, 0)} with kernel_size={self.kernel_size}, "
                     f"strides={self.strides}, pool={self.pool}, padding={self.padding!r}"
-                    f"{'' if self.convs_per_block == 1 else f', convs_per_block={self.convs_per_block}'}. "
+                    f"{repeated}. "
                     f"Use fewer blocks, padding='same' or smaller strides")
             shapes.append((height, width, filters))
         return tuple(shapes)
@@ -439,8 +441,9 @@ class ConvSpec:
         Each convolution: ``k * k * c * f`` weights, plus ``f`` biases without
         batch norm, or ``6 f + 1`` BN values with it (as in :class:`MLPSpec`),
         plus ``f`` PReLU slopes; ``c`` is the block's input channels for its
-        first convolution and ``f`` for the others. The head counts as in :attr:`MLPSpec.num_parameters`
-        on the ``height * width * filters`` features of the last block.
+        first convolution and ``f`` for the others. The head counts as in
+        :attr:`MLPSpec.num_parameters` on the ``height * width * filters``
+        features of the last block.
         """
         total, channels = 0, self.input_shape[2]
         for i, filters in enumerate(self.filters):

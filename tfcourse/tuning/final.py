@@ -30,6 +30,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tfcourse.labs.runs import plural
+
 __all__ = ["FINAL_FILE", "FinalResult", "read_final", "train_best"]
 
 FINAL_FILE = "final.json"
@@ -64,13 +66,9 @@ def read_final(directory) -> FinalResult | None:
         return FinalResult(**json.load(stream))
 
 
-def _epochs(count: int) -> str:
-    return f"{count} epoch" if count == 1 else f"{count} epochs"
-
-
 def _print(result: FinalResult, dataset: str, stream, recorded: bool) -> None:
     when = "recorded earlier; the test set is not evaluated again" if recorded else "now"
-    print(f"Final training of trial {result.trial_id} ({_epochs(result.epochs)} on "
+    print(f"Final training of trial {result.trial_id} ({plural(result.epochs, 'epoch')} on "
           f"{result.num_train} examples, {result.train_seconds:,.1f} s): test accuracy = "
           f"{result.test_accuracy:.4f}, test loss = {result.test_loss:.4f} on "
           f"{result.num_test} test examples ({dataset}; {when})", file=stream)
@@ -117,7 +115,8 @@ def train_best(config, tuner, data, *, stream=None) -> FinalResult | None:
         print(f"The final training continues after epoch {initial_epoch} "
               f"(checkpoint {folder / 'epochs'})", file=sys.stderr, flush=True)
     print(f"Final training: trial {best.trial_id}'s configuration on {len(x)} examples "
-          f"(training and validation sets) for {_epochs(epochs)}", file=sys.stderr, flush=True)
+          f"(training and validation sets) for {plural(epochs, 'epoch')}", file=sys.stderr,
+          flush=True)
     saver = checkpointing.EpochCheckpoint(folder / "epochs", metadata,
                                           restored["history"] if restored else None)
     board = keras.callbacks.TensorBoard(log_dir=str(directory / "tensorboard" / FOLDER),

@@ -23,6 +23,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from tfcourse.labs.runs import plural
+
 __all__ = ["FOLDER", "write_report"]
 
 FOLDER = "report"
@@ -58,10 +60,6 @@ def _trials(directory: Path) -> list[dict]:
                      "values": state["hyperparameters"]["values"],
                      "seconds": seconds.get(trial_id), "message": state.get("message")})
     return rows
-
-
-def _trials_count(count: int) -> str:
-    return f"{count} trial" if count == 1 else f"{count} trials"
 
 
 def _is_number(value) -> bool:
@@ -213,13 +211,13 @@ def _hyperparameter_figure(path: Path, name: str, completed: list[dict], objecti
                       linewidth=2, zorder=4)
         ax.set_xticks(range(len(categories)))
         counts = [sum(json.dumps(v) == text for v in values) for text in categories]
-        ax.set_xticklabels([f"{label}\n({_trials_count(count)})" for label, count in
+        ax.set_xticklabels([f"{label}\n({plural(count, 'trial')})" for label, count in
                             zip(labels, counts)])
         ax.set_xlim(-0.6, len(categories) - 0.4)
         ax.set_xlabel(f"{name} (black bar: mean over its trials)")
         best_category = pick(range(len(categories)), key=lambda i: means[i])
         summary = (f"best mean {objective} with {name} = {labels[best_category]} "
-                   f"({means[best_category]:.4f} over {_trials_count(counts[best_category])}); "
+                   f"({means[best_category]:.4f} over {plural(counts[best_category], 'trial')}); "
                    f"best trial at {_format(values[best])}")
         xs = jitter
     ax.scatter([xs[best]], [scores[best]], marker="*", s=240, color="tab:red", zorder=5,
@@ -286,8 +284,8 @@ def write_report(directory: str | os.PathLike) -> Path:
     if final is not None:
         lines += [f"Final training of trial {final.trial_id}'s configuration on "
                   f"{final.num_train} examples (training and validation sets) for "
-                  f"{final.epochs} epoch{'' if final.epochs == 1 else 's'} "
-                  f"({final.train_seconds:,.1f} s): **test accuracy "
+                  f"{plural(final.epochs, 'epoch')} ({final.train_seconds:,.1f} s): "
+                  f"**test accuracy "
                   f"{final.test_accuracy:.4f}** (test loss {final.test_loss:.4f}) on "
                   f"{final.num_test} test examples, the test set's only use. Search and final "
                   f"training: {search_seconds + final.wall_time_s:,.1f} s wall time."]
