@@ -8,7 +8,7 @@ through :func:`tfcourse.tuning.search.run_search` (what ``tfcourse tune``
 does: oracle, model building, ``model.fit``, checkpoints, HParams logs, the
 final report); trials per hour = trials / wall seconds * 3600.
 
-Run:  python -m benchmarks tuner
+Run:  python -m benchmarks tuner          (python benchmarks/tuner.py --profile: where the time goes)
 """
 
 from __future__ import annotations
@@ -77,6 +77,21 @@ def measure(trials: int = 6, num_train: int = 5000, epochs: int = 2, repeats: in
             "trials_per_hour": _common.summary([trials / s * 3600 for s in seconds])}
 
 
+def profile_search(trials: int, num_train: int = 5000, epochs: int = 2, top: int = 60) -> None:
+    """One search under ``cProfile`` (after one warm-up search), the ``top`` entries by
+    cumulative time: tracing, building, evaluation, the report, ``gc.collect``."""
+    import cProfile  # noqa: PLC0415
+    import pstats  # noqa: PLC0415
+
+    search_seconds(2, num_train, epochs, "fashion_mnist")  # imports and first traces
+    profiler = cProfile.Profile()
+    profiler.enable()
+    seconds = search_seconds(trials, num_train, epochs, "fashion_mnist")
+    profiler.disable()
+    print(f"tuner: one search of {trials} trials under cProfile: {seconds:.1f} s")
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(top)
+
+
 def report(figures: dict) -> None:
     print(f"tuner: random search of {figures['trials']} trials, {figures['num_train']} examples, "
           f"{figures['epochs']} epochs each:")
@@ -88,7 +103,12 @@ def main(argv=None, quick: bool = False, results_dir=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--trials", type=int, default=6)
+    parser.add_argument("--profile", action="store_true",
+                        help="print where one search's time goes (cProfile, cumulative) instead")
     args = parser.parse_args(argv)
+    if args.profile:
+        profile_search(args.trials)
+        return {}
     if quick:
         settings = dict(trials=1, num_train=200, epochs=1, repeats=1, dataset="synthetic")
     else:
